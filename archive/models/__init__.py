@@ -1,0 +1,19 @@
+"""SQLAlchemy models. Every table of every package is declared on ``Base`` here.
+
+Each area keeps its tables in its own module; importing this package registers them all,
+so Alembic and ``Base.metadata`` see the whole schema.
+"""
+
+from archive.models.base import Base, UTCDateTime
+from archive.models.message import Address, Blob, IngestError, Message, MessageSource, Part
+
+__all__ = [
+    "Address",
+    "Base",
+    "Blob",
+    "IngestError",
+    "Message",
+    "MessageSource",
+    "Part",
+    "UTCDateTime",
+]

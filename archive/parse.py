@@ -1,0 +1,196 @@
+"""Parse raw bytes into a message object and the header facts the archive records.
+
+``policy.default`` first; a header it cannot read falls back to the ``compat32`` decoding of
+that header. Nothing here raises on bad input: problems become ``defects`` or ``parse_error``.
+"""
+
+from __future__ import annotations
+
+import email.header
+import email.utils
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import policy
+from email.message import Message
+from email.parser import BytesParser
+
+from archive.addresses import domain_of, normalise_address
+from archive.filetype import OLE_MAGIC
+
+ADDRESS_ROLES = ("from", "sender", "reply-to", "to", "cc", "bcc")
+_BOM = b"\xef\xbb\xbf"
+# Defects that mean the parser had to guess the structure or could not decode content
+# exactly; anything else (obsolete syntax, odd headers) is kept in ``defects`` only.
+STRUCTURAL_DEFECTS = {
+    "StartBoundaryNotFound",
+    "CloseBoundaryNotFound",
+    "FirstHeaderLineIsContinuation",
+    "MisplacedEnvelopeHeader",
+    "MissingHeaderBodySeparator",
+    "MultipartInvariantViolation",
+    "NoBoundaryInMultipart",
+    "InvalidMultipartContentTransferEncoding",
+    "InvalidBase64Characters",
+    "InvalidBase64Padding",
+    "InvalidBase64Length",
+}
+_MAX_HEADER_TEXT = 10_000
+
+
+@dataclass(frozen=True)
+class ParsedAddress:
+    role: str
+    address: str
+    name: str | None
+    domain: str | None
+
+
+@dataclass
+class ParsedMessage:
+    """What the archive keeps from a message's headers, plus the object to walk."""
+
+    message: Message | None
+    message_id: str | None = None
+    subject: str | None = None
+    sent_at: datetime | None = None
+    from_address: str | None = None
+    from_name: str | None = None
+    content_type: str | None = None
+    addresses: list[ParsedAddress] = field(default_factory=list)
+    defects: list[str] = field(default_factory=list)
+    parse_error: str | None = None
+    origin: str = "rfc822"  # or "outlook-msg"
+
+
+def parse_message(raw: bytes) -> ParsedMessage:
+    """Parse ``raw`` (RFC 5322 or an Outlook .msg file). Never raises on bad input."""
+    if raw.startswith(OLE_MAGIC):
+        from archive.outlook_msg import msg_to_email
+
+        try:
+            message = msg_to_email(raw)
+        except Exception as exc:
+            return ParsedMessage(None, parse_error=f"unreadable Outlook .msg: {exc}")
+        parsed = read_headers(message)
+        parsed.origin = "outlook-msg"
+        return parsed
+    data = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(data)
+    except Exception as exc:
+        try:
+            message = BytesParser(policy=policy.compat32).parsebytes(data)
+        except Exception as exc2:
+            return ParsedMessage(None, parse_error=f"cannot parse: {exc}; compat32: {exc2}")
+    return read_headers(message)
+
+
+def read_headers(message: Message) -> ParsedMessage:
+    parsed = ParsedMessage(message)
+    parsed.defects = sorted({_defect_name(d) for d in _all_defects(message)})
+    parsed.message_id = _clean(header_text(message, "message-id"), 998)
+    parsed.subject = _clean(header_text(message, "subject"), _MAX_HEADER_TEXT)
+    parsed.sent_at = _date(header_text(message, "date"), parsed)
+    try:
+        parsed.content_type = message.get_content_type()
+    except Exception:
+        parsed.content_type = None
+    for role in ADDRESS_ROLES:
+        for name, addr in header_addresses(message, role):
+            norm = normalise_address(addr)
+            if norm:
+                parsed.addresses.append(
+                    ParsedAddress(role, norm, _clean(name, 500) or None, domain_of(norm))
+                )
+    sender = next((a for a in parsed.addresses if a.role == "from"), None)
+    if sender:
+        parsed.from_address, parsed.from_name = sender.address, sender.name
+    structural = [d for d in parsed.defects if d in STRUCTURAL_DEFECTS]
+    if not message.keys():
+        parsed.parse_error = "no header fields (the message starts with body text)"
+    elif structural:
+        parsed.parse_error = "malformed message: " + ", ".join(structural)
+    return parsed
+
+
+def header_text(message: Message, name: str) -> str | None:
+    """A header's decoded text, or None; RFC 2047 decoded, never raising."""
+    try:
+        value = message.get(name)
+    except Exception:
+        value = None
+        raw = _raw_header(message, name)
+        if raw is not None:
+            return _decode_compat(raw)
+    if value is None:
+        return None
+    return str(value)
+
+
+def header_addresses(message: Message, name: str) -> list[tuple[str, str]]:
+    """(display name, address) pairs of an address header, tolerant of bad syntax."""
+    values: list[str] = []
+    try:
+        values = [str(v) for v in message.get_all(name) or []]
+    except Exception:
+        raw = _raw_header(message, name)
+        values = [_decode_compat(raw)] if raw else []
+    return [(n, a) for n, a in email.utils.getaddresses(values) if a]
+
+
+def _raw_header(message: Message, name: str) -> str | None:
+    for key, value in message.raw_items() if hasattr(message, "raw_items") else message.items():
+        if key.lower() == name:
+            return value if isinstance(value, str) else str(value)
+    return None
+
+
+def _decode_compat(raw: str) -> str:
+    try:
+        return str(email.header.make_header(email.header.decode_header(raw)))
+    except Exception:
+        return raw
+
+
+def _clean(text: str | None, limit: int) -> str | None:
+    if text is None:
+        return None
+    text = " ".join(text.replace("\x00", "").split())
+    return text[:limit] if text else None
+
+
+def _date(text: str | None, parsed: ParsedMessage) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        parsed.defects.append("InvalidDateHeader")
+        return None
+    if value is None:
+        return None
+    if value.tzinfo is None:  # "-0000": time zone unknown; RFC 5322 says treat as UTC
+        value = value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        parsed.defects.append("InvalidDateHeader")
+        return None
+
+
+def _defect_name(defect: object) -> str:
+    name = type(defect).__name__
+    return name[: -len("Defect")] if name.endswith("Defect") else name
+
+
+def _all_defects(message: Message):
+    stack = [message]
+    seen = 0
+    while stack and seen < 5000:
+        node = stack.pop()
+        seen += 1
+        yield from getattr(node, "defects", ())
+        if node.is_multipart():
+            payload = node.get_payload()
+            if isinstance(payload, list):
+                stack.extend(p for p in payload if isinstance(p, Message))

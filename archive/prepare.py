@@ -1,0 +1,122 @@
+"""The CPU-bound half of ingest: hash, parse, walk, decode. Pure; touches no storage.
+
+Kept apart from storing so bulk import can run it in worker processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from archive.body_text import body_text
+from archive.mime_walk import PartNode, WalkLimits, walk
+from archive.parse import ParsedAddress, parse_message
+
+
+@dataclass
+class PreparedPart:
+    ordinal: int
+    parent: int | None
+    path: str
+    container: str
+    depth: int
+    declared_type: str | None
+    detected_type: str | None
+    filename: str | None
+    disposition: str | None
+    charset: str | None
+    size: int
+    sha256: str | None
+    is_attachment: bool
+    error: str | None
+
+
+@dataclass
+class PreparedMessage:
+    """Everything the archive records about one raw message, plus the blobs to store."""
+
+    sha256: str
+    size: int
+    message_id: str | None = None
+    subject: str | None = None
+    sent_at: datetime | None = None
+    from_address: str | None = None
+    from_name: str | None = None
+    content_type: str | None = None
+    addresses: list[ParsedAddress] = field(default_factory=list)
+    parts: list[PreparedPart] = field(default_factory=list)
+    body_text_sha256: str | None = None
+    defects: list[str] = field(default_factory=list)
+    parse_error: str | None = None
+    errors: list[str] = field(default_factory=list)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def attachment_count(self) -> int:
+        return sum(1 for p in self.parts if p.is_attachment)
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def prepare(raw: bytes, limits: WalkLimits, sha256: str | None = None) -> PreparedMessage:
+    """Read ``raw`` into a PreparedMessage. Never raises on bad input."""
+    key = sha256 or sha256_of(raw)
+    prepared = PreparedMessage(sha256=key, size=len(raw))
+    prepared.blobs[key] = raw
+    parsed = parse_message(raw)
+    prepared.parse_error = parsed.parse_error
+    prepared.defects = parsed.defects
+    if parsed.message is None:
+        return prepared
+    for name in (
+        "message_id",
+        "subject",
+        "sent_at",
+        "from_address",
+        "from_name",
+        "content_type",
+        "addresses",
+    ):
+        setattr(prepared, name, getattr(parsed, name))
+    try:
+        result = walk(parsed.message, limits)
+    except Exception as exc:
+        prepared.parse_error = f"cannot walk the MIME tree: {type(exc).__name__}: {exc}"
+        return prepared
+    prepared.errors = result.errors
+    for node in result.parts:
+        prepared.parts.append(_prepared_part(node, prepared.blobs))
+    body = body_text(
+        [(n.declared_type or "", n.payload, n.charset) for n in result.body_parts() if n.payload]
+    )
+    if body:
+        data = body.encode("utf-8")
+        prepared.body_text_sha256 = sha256_of(data)
+        prepared.blobs[prepared.body_text_sha256] = data
+    return prepared
+
+
+def _prepared_part(node: PartNode, blobs: dict[str, bytes]) -> PreparedPart:
+    sha = None
+    if node.payload is not None:
+        sha = sha256_of(node.payload)
+        blobs.setdefault(sha, node.payload)
+    return PreparedPart(
+        ordinal=node.ordinal,
+        parent=node.parent,
+        path=node.path[:1000],
+        container=node.container,
+        depth=node.depth,
+        declared_type=(node.declared_type or None) and node.declared_type[:255],
+        detected_type=node.detected_type,
+        filename=node.filename,
+        disposition=(node.disposition or None) and node.disposition[:32],
+        charset=(node.charset or None) and node.charset[:64],
+        size=node.size,
+        sha256=sha,
+        is_attachment=node.is_attachment,
+        error=node.error,
+    )

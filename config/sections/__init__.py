@@ -1,0 +1,1 @@
+"""One module per settings section; ``config.settings.Settings`` puts them together."""
