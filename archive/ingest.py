@@ -41,7 +41,10 @@ class Source:
     ref: str = ""
     mail_from: str | None = None
     rcpt_to: tuple[str, ...] = ()
-    direction: str | None = None
+    direction: str | None = None  # inbound | outbound | internal
+    policy_action: str | None = None  # accept | tag | quarantine | … (SMTP only)
+    policy_rule: str | None = None
+    dkim_result: str | None = None  # pass | fail | none | temperror | permerror
 
 
 @dataclass(frozen=True)
@@ -226,7 +229,7 @@ class Archive:
 
 def _existing(session: Session, shas: list[str]) -> dict[str, int]:
     rows = session.execute(select(Message.sha256, Message.id).where(Message.sha256.in_(set(shas))))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def _oversize(raw: bytes, sha: str, limit: int) -> PreparedMessage:
@@ -255,7 +258,7 @@ def _write(
             insert(Message).returning(Message.sha256, Message.id, sort_by_parameter_order=True),
             rows,
         )
-        ids.update(dict(inserted.tuples().all()))
+        ids.update(dict(inserted.all()))
         _insert_children(session, fresh, ids)
     new_sources = _insert_sources(session, keyed, ids)
     results = []
@@ -321,6 +324,9 @@ def _message_row(pre: PreparedMessage, src: Source) -> dict:
         "defects": ",".join(pre.defects) or None,
         "channel": src.channel,
         "direction": src.direction,
+        "policy_action": src.policy_action,
+        "policy_rule": src.policy_rule,
+        "dkim_result": src.dkim_result,
     }
 
 
@@ -398,6 +404,9 @@ def _insert_sources(session: Session, keyed, ids: dict[str, int]) -> set[tuple[s
                 "mail_from": src.mail_from,
                 "rcpt_to": json.dumps(list(src.rcpt_to)) if src.rcpt_to else None,
                 "direction": src.direction,
+                "policy_action": src.policy_action,
+                "policy_rule": src.policy_rule,
+                "dkim_result": src.dkim_result,
             },
         )
     by_id = {v["message_id"]: k[0] for k, v in wanted.items()}

@@ -25,21 +25,15 @@ def archive_stats(session: Session) -> dict:
         )
     ).one()
     by_channel = dict(
-        session.execute(select(Message.channel, func.count()).group_by(Message.channel))
-        .tuples()
-        .all()
+        session.execute(select(Message.channel, func.count()).group_by(Message.channel)).all()
     )
-    types = (
-        session.execute(
-            select(Part.detected_type, func.count())
-            .where(Part.is_attachment)
-            .group_by(Part.detected_type)
-            .order_by(func.count().desc())
-            .limit(10)
-        )
-        .tuples()
-        .all()
-    )
+    types = session.execute(
+        select(Part.detected_type, func.count())
+        .where(Part.is_attachment)
+        .group_by(Part.detected_type)
+        .order_by(func.count().desc())
+        .limit(10)
+    ).all()
     errors = session.scalar(select(func.count(IngestError.id)))
     return {
         "messages": messages,

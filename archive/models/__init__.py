@@ -5,12 +5,14 @@ so Alembic and ``Base.metadata`` see the whole schema.
 """
 
 from archive.models.base import Base, UTCDateTime
+from archive.models.document import Document
 from archive.models.message import Address, Blob, IngestError, Message, MessageSource, Part
 
 __all__ = [
     "Address",
     "Base",
     "Blob",
+    "Document",
     "IngestError",
     "Message",
     "MessageSource",

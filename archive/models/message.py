@@ -54,6 +54,10 @@ class Message(Base):
     # The first sighting's channel and direction, kept here for fast filters.
     channel: Mapped[str] = mapped_column(String(16), index=True)
     direction: Mapped[str | None] = mapped_column(String(16), index=True)
+    # The gateway's verdict at the first SMTP sighting (None for imported mail).
+    policy_action: Mapped[str | None] = mapped_column(String(16), index=True)
+    policy_rule: Mapped[str | None] = mapped_column(String(64))
+    dkim_result: Mapped[str | None] = mapped_column(String(16))
 
     addresses: Mapped[list[Address]] = relationship(
         back_populates="message", cascade="all, delete-orphan", order_by="Address.id"
@@ -127,6 +131,9 @@ class MessageSource(Base):
     mail_from: Mapped[str | None] = mapped_column(String(320))
     rcpt_to: Mapped[str | None] = mapped_column(Text)
     direction: Mapped[str | None] = mapped_column(String(16))
+    policy_action: Mapped[str | None] = mapped_column(String(16))
+    policy_rule: Mapped[str | None] = mapped_column(String(64))
+    dkim_result: Mapped[str | None] = mapped_column(String(16))
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     message: Mapped[Message] = relationship(back_populates="sources")
