@@ -45,6 +45,7 @@ class PartNode:
     is_attachment: bool = False
     is_body: bool = False
     error: str | None = None
+    text_type: str | None = None  # how a body part is read: text/plain or text/html
 
     @property
     def size(self) -> int:
@@ -155,9 +156,11 @@ class Walker:
                     )
             return
         payload = _decode_payload(part)
-        text_like = ctype in ("text/plain", "text/html") and not filename
+        # A multipart whose boundary never appears is read as the text it really is.
+        text_type = "text/plain" if ctype.startswith("multipart/") else ctype
+        text_like = text_type in ("text/plain", "text/html") and not filename
         inline_text = text_like and disposition != "attachment"
-        node = self._add(base | {"payload": payload})
+        node = self._add(base | {"payload": payload, "text_type": text_type})
         node.is_body = top and inline_text
         node.is_attachment = not inline_text
         self._leaf(node, payload)

@@ -90,7 +90,7 @@ def prepare(raw: bytes, limits: WalkLimits, sha256: str | None = None) -> Prepar
     for node in result.parts:
         prepared.parts.append(_prepared_part(node, prepared.blobs))
     body = body_text(
-        [(n.declared_type or "", n.payload, n.charset) for n in result.body_parts() if n.payload]
+        [(n.text_type or "", n.payload, n.charset) for n in result.body_parts() if n.payload]
     )
     if body:
         data = body.encode("utf-8")
