@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ def run_import(
     entries: list,
     progress: ProgressFn | None = None,
     channel: str = "import",
+    workers: int | None = None,
 ) -> ImportSummary:
     """Ingest every message of ``entries`` (from ``plan``); never stops on a bad file."""
     summary = ImportSummary()
@@ -77,7 +79,11 @@ def run_import(
         if progress:
             progress(n)
 
-    for result in archive.ingest_many(messages()):
+    if workers is None:
+        workers = archive.settings.ingest.workers or os.cpu_count() or 1
+    if sum(e.size for e in entries) < 2 * 1024 * 1024:
+        workers = 0  # starting processes costs more than it saves on a small import
+    for result in archive.ingest_many(messages(), workers=workers):
         item = _pop_for(pending, result)
         counts = summary.by_format.setdefault(item.fmt if item else "eml", FormatCounts())
         _count(counts, result)

@@ -12,19 +12,21 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.blobstore import BlobStore, FileBlobStore
+from archive.blobstore import BlobStore, FileBlobStore, PendingBlob
 from archive.db import ensure_migrated, make_engine, session_factory
 from archive.mime_walk import WalkLimits
 from archive.models import Address, Blob, IngestError, Message, MessageSource, Part
-from archive.prepare import PreparedMessage, prepare, sha256_of
+from archive.prepare import PreparedMessage, sha256_of
+from archive.prepare_pool import PreparePool
 from config import Settings
 
 log = logging.getLogger("govmail.archive")
@@ -120,46 +122,52 @@ class Archive:
         self,
         items: Iterable[tuple[bytes, Source]],
         batch_size: int | None = None,
-        prepared: Iterable[PreparedMessage | None] | None = None,
+        workers: int = 0,
     ) -> Iterator[IngestResult]:
         """Archive a stream of messages in batches (one transaction per batch).
 
-        ``prepared`` may carry the already prepared form of each item (from worker
-        processes), in the same order; None entries are prepared here.
+        With ``workers`` > 1, parsing runs in that many worker processes while the previous
+        batch is stored (a two-stage pipeline); memory stays bounded by two batches.
         """
         size = batch_size or self.settings.ingest.batch_size
-        batch: list[tuple[bytes, Source, PreparedMessage | None]] = []
-        prepared_iter = iter(prepared) if prepared is not None else None
-        for raw, source in items:
-            pre = next(prepared_iter) if prepared_iter is not None else None
-            batch.append((raw, source, pre))
-            if len(batch) >= size:
-                yield from self._ingest_batch(batch)
-                batch = []
-        if batch:
-            yield from self._ingest_batch(batch)
+        spill_to = self.blobs.root if isinstance(self.blobs, FileBlobStore) else None
+        pool = PreparePool(
+            workers, self.walk_limits, spill_to, self.settings.storage.compression_level
+        )
+        inflight: deque[_Batch] = deque()
+        try:
+            for chunk in _chunks(items, size):
+                inflight.append(self._start_batch(chunk, pool))
+                if len(inflight) > 1:
+                    yield from self._finish_batch(inflight.popleft(), pool)
+            while inflight:
+                yield from self._finish_batch(inflight.popleft(), pool)
+        finally:
+            pool.close()
 
-    def _ingest_batch(
-        self, batch: list[tuple[bytes, Source, PreparedMessage | None]]
-    ) -> list[IngestResult]:
-        started = time.monotonic()
-        keyed = [(pre.sha256 if pre else sha256_of(raw), raw, src, pre) for raw, src, pre in batch]
+    def _start_batch(self, chunk: list[tuple[bytes, Source]], pool: PreparePool) -> _Batch:
+        """Hash, skip what is archived already, and start preparing the rest."""
+        batch = _Batch(started=time.monotonic())
+        batch.keyed = [(sha256_of(raw), raw, src) for raw, src in chunk]
         with self.sessions() as session:
-            known = _existing(session, [k for k, *_ in keyed])
-        todo: dict[str, PreparedMessage] = {}
-        for sha, raw, _src, pre in keyed:
-            if sha in known or sha in todo:
+            known = _existing(session, [k for k, *_ in batch.keyed])
+        limit = self.settings.limits.max_message_bytes
+        for sha, raw, _src in batch.keyed:
+            if sha in known or sha in batch.todo:
                 continue
-            if len(raw) > self.settings.limits.max_message_bytes:
-                todo[sha] = _oversize(raw, sha, self.settings.limits.max_message_bytes)
+            if len(raw) > limit:
+                batch.todo[sha] = _oversize(raw, sha, limit)
             else:
-                todo[sha] = pre or prepare(raw, self.walk_limits, sha)
-        for pre in todo.values():  # raw message first, then its parts: fsync'd, renamed
-            self.blobs.put(pre.blobs[pre.sha256], pre.sha256)
-            for key, data in pre.blobs.items():
-                if key != pre.sha256:
-                    self.blobs.put(data, key)
-        results = self._record(keyed, todo)
+                batch.todo[sha] = pool.submit(raw, sha)
+        return batch
+
+    def _finish_batch(self, batch: _Batch, pool: PreparePool) -> list[IngestResult]:
+        raws = {sha: raw for sha, raw, _src in batch.keyed}
+        todo = {sha: pool.result(job, raws[sha], sha) for sha, job in batch.todo.items()}
+        blobs = [b for pre in todo.values() for b in pre.blobs.values()]
+        stored = self.blobs.put_many(blobs)  # durable before the database points at them
+        keyed = [(sha, None, src, None) for sha, _raw, src in batch.keyed]
+        results = self._record(keyed, todo, stored)
         for result in results:
             if result.new:
                 log.info(
@@ -170,7 +178,7 @@ class Archive:
                             "sha256": result.sha256[:16],
                             "attachments": result.attachments,
                             "parse_error": result.parse_error,
-                            "ms": round((time.monotonic() - started) * 1000, 1),
+                            "ms": round((time.monotonic() - batch.started) * 1000, 1),
                         },
                         ensure_ascii=False,
                     )
@@ -178,11 +186,13 @@ class Archive:
         self.run_hooks(results)
         return results
 
-    def _record(self, keyed, todo: dict[str, PreparedMessage]) -> list[IngestResult]:
+    def _record(
+        self, keyed, todo: dict[str, PreparedMessage], stored: dict[str, int]
+    ) -> list[IngestResult]:
         for attempt in range(5):
             try:
                 with self.sessions() as session, session.begin():
-                    return _write(session, keyed, todo, self.blobs)
+                    return _write(session, keyed, todo, stored)
             except IntegrityError:
                 # Another process archived one of these meanwhile: re-read and retry.
                 if attempt == 4:
@@ -227,6 +237,24 @@ class Archive:
                 )
 
 
+@dataclass
+class _Batch:
+    started: float
+    keyed: list[tuple[str, bytes, Source]] = field(default_factory=list)
+    todo: dict[str, object] = field(default_factory=dict)  # sha -> job or PreparedMessage
+
+
+def _chunks(items: Iterable[tuple[bytes, Source]], size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _existing(session: Session, shas: list[str]) -> dict[str, int]:
     rows = session.execute(select(Message.sha256, Message.id).where(Message.sha256.in_(set(shas))))
     return dict(rows.all())
@@ -234,7 +262,7 @@ def _existing(session: Session, shas: list[str]) -> dict[str, int]:
 
 def _oversize(raw: bytes, sha: str, limit: int) -> PreparedMessage:
     pre = PreparedMessage(sha256=sha, size=len(raw))
-    pre.blobs[sha] = raw
+    pre.blobs[sha] = PendingBlob(sha, len(raw), raw)
     pre.parse_error = f"message of {len(raw)} bytes is over limits.max_message_bytes ({limit})"
     return pre
 
@@ -243,11 +271,11 @@ def _write(
     session: Session,
     keyed,
     todo: dict[str, PreparedMessage],
-    blobs: BlobStore,
+    stored: dict[str, int],
 ) -> list[IngestResult]:
     known = _existing(session, [k for k, *_ in keyed])
     fresh = {sha: pre for sha, pre in todo.items() if sha not in known}
-    _insert_blobs(session, fresh.values(), blobs)
+    _insert_blobs(session, fresh.values(), stored)
     first_source: dict[str, Source] = {}
     for sha, _raw, src, _pre in keyed:
         first_source.setdefault(sha, src)
@@ -281,31 +309,23 @@ def _write(
     return results
 
 
-def _insert_blobs(session: Session, prepared: Iterable[PreparedMessage], store: BlobStore) -> None:
+def _insert_blobs(
+    session: Session, prepared: Iterable[PreparedMessage], stored: dict[str, int]
+) -> None:
     sizes: dict[str, int] = {}
     for pre in prepared:
-        for key, data in pre.blobs.items():
-            sizes[key] = len(data)
+        for key, blob in pre.blobs.items():
+            sizes[key] = blob.size
     if not sizes:
         return
     have = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(list(sizes)))))
-    rows = []
-    for key, size in sizes.items():
-        if key in have:
-            continue
-        stored = _stored_size(store, key, size)
-        rows.append({"sha256": key, "size": size, "stored_size": stored})
+    rows = [
+        {"sha256": key, "size": size, "stored_size": stored.get(key, size)}
+        for key, size in sizes.items()
+        if key not in have
+    ]
     if rows:
         session.execute(insert(Blob), rows)
-
-
-def _stored_size(store: BlobStore, key: str, size: int) -> int:
-    if isinstance(store, FileBlobStore):
-        try:
-            return store.path_for(key).stat().st_size
-        except FileNotFoundError:
-            return size
-    return size
 
 
 def _message_row(pre: PreparedMessage, src: Source) -> dict:

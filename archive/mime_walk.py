@@ -16,6 +16,7 @@ from email.parser import BytesParser
 
 from archive import filetype
 from archive.containers import Budget, LimitExceeded, Member, untnef, unzip
+from archive.parse import ARCHIVE_POLICY
 
 log = logging.getLogger("govmail.archive")
 
@@ -249,7 +250,7 @@ class Walker:
         if not self._check_depth(node):
             return
         try:
-            msg = BytesParser(policy=policy.default).parsebytes(payload)
+            msg = BytesParser(policy=ARCHIVE_POLICY).parsebytes(payload)
         except Exception as exc:
             node.error = f"unreadable attached message: {exc}"
             return

@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
+from archive.blobstore import FileBlobStore, PendingBlob
 from archive.body_text import body_text
 from archive.mime_walk import PartNode, WalkLimits, walk
 from archive.parse import ParsedAddress, parse_message
@@ -50,7 +52,7 @@ class PreparedMessage:
     defects: list[str] = field(default_factory=list)
     parse_error: str | None = None
     errors: list[str] = field(default_factory=list)
-    blobs: dict[str, bytes] = field(default_factory=dict)
+    blobs: dict[str, PendingBlob] = field(default_factory=dict)
 
     @property
     def attachment_count(self) -> int:
@@ -61,11 +63,40 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def prepare(raw: bytes, limits: WalkLimits, sha256: str | None = None) -> PreparedMessage:
-    """Read ``raw`` into a PreparedMessage. Never raises on bad input."""
+def prepare(
+    raw: bytes,
+    limits: WalkLimits,
+    sha256: str | None = None,
+    spill_to: Path | None = None,
+    compress_level: int = 3,
+) -> PreparedMessage:
+    """Read ``raw`` into a PreparedMessage. Never raises on bad input.
+
+    With ``spill_to`` (a blob store root) the blobs are compressed into temporary files
+    there and carried by name: worker processes do this so the serial storing step only
+    flushes and renames.
+    """
+    prepared = _prepare(raw, limits, sha256)
+    if spill_to is not None:
+        store = _spill_store(spill_to, compress_level)
+        prepared.blobs = {k: store.spill(k, b.data or b"") for k, b in prepared.blobs.items()}
+    return prepared
+
+
+_stores: dict[tuple[Path, int], FileBlobStore] = {}
+
+
+def _spill_store(root: Path, level: int) -> FileBlobStore:
+    key = (root, level)
+    if key not in _stores:
+        _stores[key] = FileBlobStore(root, level=level)
+    return _stores[key]
+
+
+def _prepare(raw: bytes, limits: WalkLimits, sha256: str | None) -> PreparedMessage:
     key = sha256 or sha256_of(raw)
     prepared = PreparedMessage(sha256=key, size=len(raw))
-    prepared.blobs[key] = raw
+    prepared.blobs[key] = PendingBlob(key, len(raw), raw)
     parsed = parse_message(raw)
     prepared.parse_error = parsed.parse_error
     prepared.defects = parsed.defects
@@ -95,15 +126,18 @@ def prepare(raw: bytes, limits: WalkLimits, sha256: str | None = None) -> Prepar
     if body:
         data = body.encode("utf-8")
         prepared.body_text_sha256 = sha256_of(data)
-        prepared.blobs[prepared.body_text_sha256] = data
+        prepared.blobs[prepared.body_text_sha256] = PendingBlob(
+            prepared.body_text_sha256, len(data), data
+        )
     return prepared
 
 
-def _prepared_part(node: PartNode, blobs: dict[str, bytes]) -> PreparedPart:
+def _prepared_part(node: PartNode, blobs: dict[str, PendingBlob]) -> PreparedPart:
     sha = None
     if node.payload is not None:
         sha = sha256_of(node.payload)
-        blobs.setdefault(sha, node.payload)
+        if sha not in blobs:
+            blobs[sha] = PendingBlob(sha, len(node.payload), node.payload)
     return PreparedPart(
         ordinal=node.ordinal,
         parent=node.parent,

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from archive.blobstore import BlobCorrupt, BlobMissing, FileBlobStore, MemoryBlobStore, sha256_hex
+from archive.blobstore import (
+    BlobCorrupt,
+    BlobMissing,
+    FileBlobStore,
+    MemoryBlobStore,
+    _temp_name,
+    sha256_hex,
+)
 
 
 @pytest.fixture(params=["file", "memory"])
@@ -36,9 +46,7 @@ def test_file_layout_is_compressed_and_leaves_no_temp_files(tmp_path: Path) -> N
     data = b"A" * 100_000
     result = store.put(data)
     path = store.path_for(result.sha256)
-    assert path == tmp_path / "blobs" / result.sha256[:2] / result.sha256[2:4] / (
-        result.sha256 + ".zst"
-    )
+    assert path == tmp_path / "blobs" / result.sha256[:2] / (result.sha256 + ".zst")
     assert path.stat().st_size < 1000  # zstd
     assert result.stored_size == path.stat().st_size
     assert list((tmp_path / "blobs" / "tmp").iterdir()) == []
@@ -63,6 +71,18 @@ def test_verify_detects_alteration_and_truncation(tmp_path: Path) -> None:
 
 def test_clean_tmp_removes_partial_writes(tmp_path: Path) -> None:
     store = FileBlobStore(tmp_path / "blobs")
-    (tmp_path / "blobs" / "tmp" / ("a" * 64 + ".123.1")).write_bytes(b"partial")
-    assert store.clean_tmp() == 1
+    tmp = tmp_path / "blobs" / "tmp"
+    (tmp / ("a" * 64 + ".otherhost.1.1.1")).write_bytes(b"partial, another host's")
+    mine = _temp_name("b" * 64)
+    (tmp / mine).write_bytes(b"partial, a live writer's (this process)")
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (tmp / mine.replace(f".{os.getpid()}.", f".{dead}.")).write_bytes(b"partial, dead writer")
+    assert store.clean_tmp(min_age=3600) == 1  # only the dead writer's
+    assert sorted(p.name for p in tmp.iterdir()) == sorted(["a" * 64 + ".otherhost.1.1.1", mine])
+    assert store.clean_tmp(min_age=0) == 2
     assert list((tmp_path / "blobs" / "tmp").iterdir()) == []

@@ -80,7 +80,7 @@ def test_zip_bomb_by_ratio_is_not_unpacked() -> None:
     pre = prepare(_mail_with("bomb.zip", bomb), WalkLimits(max_compression_ratio=100))
     member = next(p for p in pre.parts if p.container == "zip")
     assert member.sha256 is None and "possible archive bomb" in member.error
-    assert all(len(b) < 1_000_000 for b in pre.blobs.values() if b is not pre.blobs[pre.sha256])
+    assert all(b.size < 1_000_000 for k, b in pre.blobs.items() if k != pre.sha256)
 
 
 def test_total_decompressed_bytes_are_bounded() -> None:
@@ -199,7 +199,7 @@ def test_outlook_msg_file_as_the_message_itself() -> None:
         "ghi chú.txt": "text/plain",
         "forwarded.eml": "message/rfc822",
     }
-    assert pre.blobs[pre.body_text_sha256].decode() == "Kính gửi Sở Thông tin và Truyền thông."
+    assert pre.blobs[pre.body_text_sha256].data.decode() == "Kính gửi Sở Thông tin và Truyền thông."
     nested = [p for p in pre.parts if p.container == "message"]
     assert nested and nested[0].declared_type == "text/plain"
 
@@ -221,7 +221,7 @@ def test_broken_outlook_msg_is_recorded() -> None:
     data[600:4000] = b"\xff" * 3400
     pre = prepare(bytes(data), WalkLimits())
     assert pre.parse_error is None or "Outlook" in pre.parse_error
-    assert pre.blobs[pre.sha256] == bytes(data)
+    assert pre.blobs[pre.sha256].data == bytes(data)
 
 
 def test_filenames_rfc2231_and_encoded_words() -> None:

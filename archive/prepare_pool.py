@@ -1,0 +1,101 @@
+"""Run ``prepare`` in worker processes for bulk import, or inline when there is no pool.
+
+A worker that dies (a C library crashing on hostile input) must not lose the message or
+stop the import: the jobs it took down are retried one at a time in a fresh process, and a
+message that crashes a worker again is archived raw with that verdict.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import multiprocessing
+import os
+import signal
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from archive.blobstore import PendingBlob
+from archive.mime_walk import WalkLimits
+from archive.prepare import PreparedMessage, prepare
+
+log = logging.getLogger("govmail.archive")
+_PR_SET_PDEATHSIG = 1
+CRASHED = "the parser crashed on this message; archived raw, unparsed"
+
+
+def _spawn_pool(workers: int) -> ProcessPoolExecutor:
+    # spawn, not fork: the parent holds database connections and threads.
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker whose import was killed (kill -9) must not live on as an orphan."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the executor's own checks remain
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+class PreparePool:
+    """``submit`` returns a job; ``result`` turns it into a PreparedMessage."""
+
+    def __init__(self, workers: int, limits: WalkLimits, spill_to: Path | None, level: int):
+        self.workers = workers if spill_to is not None else 0
+        self.limits = limits
+        self.spill_to = spill_to
+        self.level = level
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, raw: bytes, sha: str) -> Future | PreparedMessage:
+        if self.workers <= 1:
+            return prepare(raw, self.limits, sha)
+        for _attempt in range(2):
+            if self._pool is None:
+                self._pool = _spawn_pool(self.workers)
+            try:
+                return self._pool.submit(prepare, raw, self.limits, sha, self.spill_to, self.level)
+            except BrokenProcessPool:
+                self._restart()
+        return self._alone(raw, sha)
+
+    def result(self, job: Future | PreparedMessage, raw: bytes, sha: str) -> PreparedMessage:
+        if isinstance(job, PreparedMessage):
+            return job
+        try:
+            return job.result()
+        except BrokenProcessPool:
+            self._restart()
+            return self._alone(raw, sha)
+
+    def _alone(self, raw: bytes, sha: str) -> PreparedMessage:
+        with _spawn_pool(1) as alone:
+            try:
+                return alone.submit(
+                    prepare, raw, self.limits, sha, self.spill_to, self.level
+                ).result()
+            except BrokenProcessPool:
+                log.error("message %s crashed the parser twice; archived raw", sha[:16])
+        crashed = PreparedMessage(sha256=sha, size=len(raw), parse_error=CRASHED)
+        crashed.blobs[sha] = PendingBlob(sha, len(raw), raw)
+        return crashed
+
+    def _restart(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
