@@ -239,3 +239,17 @@ def test_filenames_rfc2231_and_encoded_words() -> None:
     pre = prepare(raw, WalkLimits())
     assert pre.subject == "Văn bản"
     assert [p.filename for p in pre.parts if p.is_attachment] == ["Công văn.pdf", "Quyết định.pdf"]
+
+
+def test_raw_utf8_filename_and_subject() -> None:
+    raw = (
+        "From: a@b.vn\r\nSubject: Công văn gửi Sở\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nx\r\n--b\r\n"
+        'Content-Type: application/pdf; name="Tờ trình.pdf"\r\n'
+        'Content-Disposition: attachment; filename="Tờ trình.pdf"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n"
+    ).encode("utf-8")
+    pre = prepare(raw, WalkLimits())
+    assert pre.subject == "Công văn gửi Sở"
+    assert [p.filename for p in pre.parts if p.is_attachment] == ["Tờ trình.pdf"]
