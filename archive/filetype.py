@@ -14,7 +14,7 @@ import magic
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 TNEF_MAGIC = b"\x78\x9f\x3e\x22"
-_SNIFF = 1024  # libmagic's text analysis reads every byte given; 1 KB decides
+_SNIFF = 512  # libmagic's text analysis reads every byte given (~1 ms per KB of UTF-8)
 _local = threading.local()
 
 _OOXML = {
