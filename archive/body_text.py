@@ -89,9 +89,13 @@ def tidy(text: str) -> str:
 
 
 def body_text(parts: list[tuple[str, bytes, str | None]]) -> str:
-    """Text of the body parts ``(content type, payload, charset)``: plain preferred."""
+    """Text of the body parts ``(content type, payload, charset)``: plain preferred.
+
+    Plain text is kept as sent (decoded, NFC): for the usual single UTF-8 part it is then
+    byte for byte the part itself, and the blob store keeps one copy.
+    """
     plain = [decode_text(p, c) for t, p, c in parts if t == "text/plain"]
     if any(s.strip() for s in plain):
-        return tidy("\n\n".join(plain))
+        return "\n\n".join(plain)
     html = [html_to_text(decode_text(p, c)) for t, p, c in parts if t == "text/html"]
     return "\n\n".join(h for h in html if h)

@@ -283,7 +283,9 @@ def _write(
     if fresh:
         rows = [_message_row(pre, first_source[sha]) for sha, pre in fresh.items()]
         inserted = session.execute(
-            insert(Message).returning(Message.sha256, Message.id, sort_by_parameter_order=True),
+            insert(Message.__table__).returning(
+                Message.__table__.c.sha256, Message.__table__.c.id, sort_by_parameter_order=True
+            ),
             rows,
         )
         ids.update(dict(inserted.all()))
@@ -325,7 +327,7 @@ def _insert_blobs(
         if key not in have
     ]
     if rows:
-        session.execute(insert(Blob), rows)
+        session.execute(insert(Blob.__table__), rows)
 
 
 def _message_row(pre: PreparedMessage, src: Source) -> dict:
@@ -408,7 +410,7 @@ def _insert_children(
             )
     for model, rows in ((Address, addresses), (Part, parts), (IngestError, errors)):
         if rows:
-            session.execute(insert(model), rows)
+            session.execute(insert(model.__table__), rows)
 
 
 def _insert_sources(session: Session, keyed, ids: dict[str, int]) -> set[tuple[str, str, str]]:
@@ -440,5 +442,5 @@ def _insert_sources(session: Session, keyed, ids: dict[str, int]) -> set[tuple[s
         present.add((by_id[mid], channel, ref))
     new = [row for key, row in wanted.items() if key not in present]
     if new:
-        session.execute(insert(MessageSource), new)
+        session.execute(insert(MessageSource.__table__), new)
     return {key for key in wanted if key not in present}

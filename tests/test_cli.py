@@ -91,14 +91,14 @@ def test_export_eml_mbox_zip(run, imported: Path, tmp_path: Path) -> None:
 def test_stats_json_keys(run, imported: Path) -> None:
     stats = json.loads(run("stats", "--json"))
     assert stats["messages"] == 1 and stats["attachments"] == 1
-    assert stats["blobs"] == 4  # raw message, text part, PDF, body text
+    assert stats["blobs"] == 3  # raw message, text part (also the body text), PDF
     assert stats["bytes_raw"] == len(imported.read_bytes())
     assert stats["bytes_stored"] > 0
 
 
 def test_archive_verify_detects_an_altered_blob(run, imported: Path, settings: Settings) -> None:
     ok = json.loads(run("archive", "verify", "--json"))
-    assert ok == {"checked": 4, "ok": True, "problems": []}
+    assert ok == {"checked": 3, "ok": True, "problems": []}
     archive = Archive.open(settings)
     detail = json.loads(run("show", "1", "--json"))
     pdf_sha = next(p["sha256"] for p in detail["parts"] if p["filename"])

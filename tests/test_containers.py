@@ -199,7 +199,7 @@ def test_outlook_msg_file_as_the_message_itself() -> None:
         "ghi chú.txt": "text/plain",
         "forwarded.eml": "message/rfc822",
     }
-    assert pre.blobs[pre.body_text_sha256].data.decode() == "Kính gửi Sở Thông tin và Truyền thông."
+    assert pre.blobs[pre.body_text_sha256].data.decode() == "Kính gửi Sở Thông tin và Truyền thông.\n"
     nested = [p for p in pre.parts if p.container == "message"]
     assert nested and nested[0].declared_type == "text/plain"
 

@@ -56,7 +56,8 @@ def test_ingest_records_headers_addresses_and_parts(archive: Archive) -> None:
         assert archive.blobs.get(pdf.sha256) == b"%PDF-1.4\n%...\n"
         assert archive.blobs.get(msg.sha256) == _vn_message()
         body = archive.blobs.get(msg.body_text_sha256).decode()
-        assert body == "Kính gửi các cơ quan, đơn vị."
+        assert body == "Kính gửi các cơ quan, đơn vị.\n"
+        assert msg.body_text_sha256 == parts[1].sha256  # one UTF-8 text part: one blob
 
 
 def test_same_message_twice_is_one_message_with_two_sightings(archive: Archive) -> None:
