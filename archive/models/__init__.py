@@ -7,15 +7,29 @@ so Alembic and ``Base.metadata`` see the whole schema.
 from archive.models.base import Base, UTCDateTime
 from archive.models.document import Document
 from archive.models.message import Address, Blob, IngestError, Message, MessageSource, Part
+from archive.models.reports import (
+    Agency,
+    AgencyAddress,
+    AgencyCodeRow,
+    AgencyDomain,
+    Exchange,
+    RegisterTotal,
+)
 
 __all__ = [
     "Address",
+    "Agency",
+    "AgencyAddress",
+    "AgencyCodeRow",
+    "AgencyDomain",
     "Base",
     "Blob",
     "Document",
+    "Exchange",
     "IngestError",
     "Message",
     "MessageSource",
     "Part",
+    "RegisterTotal",
     "UTCDateTime",
 ]
