@@ -74,21 +74,35 @@ def snapshot(session: Session) -> Snapshot:
         labels[agency_id] = f"{code} {labels.get(agency_id, '')}".strip()
     snap.label = labels
     snap.domain_agency = dict(
-        session.execute(select(AgencyDomain.domain, AgencyDomain.agency_id)).tuples().all()
+        session.execute(select(AgencyDomain.domain, AgencyDomain.agency_id)).all()
     )
     snap.address_agency = dict(
-        session.execute(select(AgencyAddress.address, AgencyAddress.agency_id)).tuples().all()
+        session.execute(select(AgencyAddress.address, AgencyAddress.agency_id)).all()
     )
-    snap.parent_of = dict(session.execute(select(Agency.id, Agency.parent_id)).tuples().all())
+    snap.parent_of = dict(session.execute(select(Agency.id, Agency.parent_id)).all())
     return snap
 
 
 def _apply(session: Session, plan: ImportPlan, outcome: ImportOutcome) -> None:
+    existing = [g.agency_id for g in plan.groups if g.agency_id is not None]
+    # Domains and addresses may move between agencies of the file: free them all first.
+    for column, model in (("domains", AgencyDomain), ("addresses", AgencyAddress)):
+        if column in plan.columns and existing:
+            session.execute(delete(model).where(model.agency_id.in_(existing)))
     by_code: dict[str, Agency] = {}
     for group in plan.groups:
         agency = _upsert_agency(session, group, plan.columns, outcome)
         for code in group.codes:
             by_code[code] = agency
+    session.flush()
+    for group in plan.groups:
+        agency = by_code[group.latest.code]
+        if "domains" in plan.columns:
+            session.add_all(AgencyDomain(agency_id=agency.id, domain=d) for d in group.domains())
+        if "addresses" in plan.columns:
+            session.add_all(
+                AgencyAddress(agency_id=agency.id, address=a) for a in group.addresses()
+            )
     session.flush()
     for group in plan.groups:
         agency = by_code[group.latest.code]
@@ -128,12 +142,6 @@ def _upsert_agency(
     for row in group.rows:
         _upsert_code(session, agency, row)
         outcome.codes += 1
-    if "domains" in columns:
-        session.execute(delete(AgencyDomain).where(AgencyDomain.agency_id == agency.id))
-        session.add_all(AgencyDomain(agency_id=agency.id, domain=d) for d in group.domains())
-    if "addresses" in columns:
-        session.execute(delete(AgencyAddress).where(AgencyAddress.agency_id == agency.id))
-        session.add_all(AgencyAddress(agency_id=agency.id, address=a) for a in group.addresses())
     return agency
 
 
@@ -179,10 +187,10 @@ def load_directory(session: Session) -> Directory:
             CodeSpan(row.code, row.valid_from, row.valid_to)
         )
     directory.domains = dict(
-        session.execute(select(AgencyDomain.domain, AgencyDomain.agency_id)).tuples().all()
+        session.execute(select(AgencyDomain.domain, AgencyDomain.agency_id)).all()
     )
     directory.addresses = dict(
-        session.execute(select(AgencyAddress.address, AgencyAddress.agency_id)).tuples().all()
+        session.execute(select(AgencyAddress.address, AgencyAddress.agency_id)).all()
     )
     return directory
 
@@ -237,7 +245,7 @@ def _counts(session: Session) -> dict[str, dict[int, int]]:
     out = {}
     for key, model in (("domains", AgencyDomain), ("addresses", AgencyAddress)):
         rows = session.execute(select(model.agency_id, func.count()).group_by(model.agency_id))
-        out[key] = dict(rows.tuples().all())
+        out[key] = dict(rows.all())
     return out
 
 

@@ -107,18 +107,17 @@ class ImportPlan:
 
 
 def parse_rows(table: RawTable) -> tuple[list[AgencyRow], list[RowError]]:
-    """Check each row on its own: codes, names, levels, dates, domains, addresses."""
+    """Check each row on its own: codes, names, levels, dates, domains, addresses.
+
+    Every row is returned, the bad ones too (their code, if readable, names them later).
+    """
     rows, errors = [], []
     for line, raw in table.rows:
-        problems: list[RowError] = []
-        row = _parse_row(line, raw, problems)
-        errors += problems
-        if row is not None and not problems:
-            rows.append(row)
+        rows.append(_parse_row(line, raw, errors))
     return rows, errors
 
 
-def _parse_row(line: int, raw: dict[str, Any], errors: list[RowError]) -> AgencyRow | None:
+def _parse_row(line: int, raw: dict[str, Any], errors: list[RowError]) -> AgencyRow:
     def bad(column: str, message: str) -> None:
         errors.append(RowError(line, column, message))
 
@@ -218,7 +217,8 @@ def plan_import(table: RawTable, snapshot: Snapshot) -> ImportPlan:
     bad: set[int] = {e.line for e in errors}
     while True:
         good = [r for r in rows if r.line not in bad]
-        groups, found = _check(good, snapshot, table.columns)
+        bad_codes = {r.code: r.line for r in rows if r.line in bad and r.code}
+        groups, found = _check(good, snapshot, table.columns, bad_codes)
         found = [e for e in found if e.line not in bad]
         if not found:
             break
@@ -229,7 +229,7 @@ def plan_import(table: RawTable, snapshot: Snapshot) -> ImportPlan:
 
 
 def _check(
-    rows: list[AgencyRow], snapshot: Snapshot, columns: set[str]
+    rows: list[AgencyRow], snapshot: Snapshot, columns: set[str], bad_codes: dict[str, int]
 ) -> tuple[list[AgencyGroup], list[RowError]]:
     errors: list[RowError] = []
     rows = _unique_rows(rows, errors)
@@ -238,18 +238,10 @@ def _check(
     known = set(file_codes) | set(snapshot.code_agency)
     for group in groups:
         for row in group.rows:
-            if row.previous_code and row.previous_code not in known:
-                errors.append(
-                    RowError(row.line, "previous_code", f"{row.previous_code} is not known")
-                )
-            if row.parent and row.parent not in known:
-                errors.append(
-                    RowError(
-                        row.line,
-                        "parent",
-                        f"{row.parent} is neither in this file nor in the directory",
-                    )
-                )
+            for column in ("previous_code", "parent"):
+                code = getattr(row, column)
+                if code and code not in known:
+                    errors.append(RowError(row.line, column, _unknown(code, bad_codes)))
         _resolve_agency(group, snapshot, errors)
         _resolve_parent(group, known)
     errors += _overlaps(groups)
@@ -257,6 +249,12 @@ def _check(
     errors += _ownership(groups, snapshot, columns, "addresses", snapshot.address_agency)
     errors += _cycles(groups, file_codes, snapshot)
     return groups, errors
+
+
+def _unknown(code: str, bad_codes: dict[str, int]) -> str:
+    if code in bad_codes:
+        return f"{code} is on line {bad_codes[code]}, which has errors"
+    return f"{code} is neither in this file nor in the directory"
 
 
 def _unique_rows(rows: list[AgencyRow], errors: list[RowError]) -> list[AgencyRow]:
