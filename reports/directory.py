@@ -13,8 +13,15 @@ from sqlalchemy.orm import Session, selectinload
 from archive.models import Agency, AgencyAddress, AgencyCodeRow, AgencyDomain, Exchange
 from reports.agency_codes import AgencyCodeError, parse_code
 from reports.attribution import CodeSpan, Directory
-from reports.directory_file import read_table
-from reports.directory_import import AgencyGroup, ImportPlan, RowError, Snapshot, plan_import
+from reports.directory_import import (
+    DIRECTORY_COLUMNS,
+    REQUIRED_COLUMNS,
+    AgencyGroup,
+    ImportPlan,
+    Snapshot,
+    plan_import,
+)
+from reports.table_file import RowError, read_table
 
 
 class AgencyNotFound(LookupError):
@@ -50,10 +57,10 @@ class ImportOutcome:
 def import_file(session: Session, path: Path, skip_bad: bool = False) -> ImportOutcome:
     """Check the whole file, then write it in the caller's transaction — or nothing at all.
 
-    With errors and without ``skip_bad`` nothing is written. ``DirectoryFileError`` (the
+    With errors and without ``skip_bad`` nothing is written. ``TableFileError`` (the
     file cannot be read at all) propagates.
     """
-    table = read_table(path)
+    table = read_table(path, DIRECTORY_COLUMNS, REQUIRED_COLUMNS)
     plan = plan_import(table, snapshot(session))
     outcome = ImportOutcome(errors=plan.errors, ignored_columns=plan.ignored_columns)
     if plan.errors and not skip_bad:

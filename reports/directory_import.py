@@ -19,8 +19,22 @@ from typing import Any
 from archive.addresses import normalise_address, normalise_domain
 from config.sections.reports import LEVELS
 from reports.agency_codes import AgencyCodeError, parse_code
-from reports.directory_file import RawTable, cell_date, cell_text, fold
+from reports.table_file import RawTable, RowError, cell_date, cell_text, fold
 
+# Column keys and the (folded) header names that mean them, English or Vietnamese.
+DIRECTORY_COLUMNS = {
+    "code": ("code", "ma", "ma_dinh_danh", "organ_id", "organid", "ma_co_quan", "ma_don_vi"),
+    "name": ("name", "ten", "ten_co_quan", "ten_don_vi", "organ_name"),
+    "level": ("level", "cap", "cap_hanh_chinh"),
+    "parent": ("parent", "parent_code", "cap_tren", "ma_cap_tren", "co_quan_cap_tren"),
+    "domains": ("domains", "domain", "ten_mien"),
+    "addresses": ("addresses", "address", "emails", "email", "hop_thu", "dia_chi_thu"),
+    "valid_from": ("valid_from", "tu_ngay", "hieu_luc_tu"),
+    "valid_to": ("valid_to", "den_ngay", "hieu_luc_den"),
+    "notation": ("notation", "ky_hieu", "viet_tat", "ky_hieu_viet_tat"),
+    "previous_code": ("previous_code", "ma_cu", "replaces", "thay_ma"),
+}
+REQUIRED_COLUMNS = ("code", "name", "level")
 LEVEL_ALIASES = {
     "province": ("province", "tinh", "cap_tinh", "ubnd_tinh", "thanh_pho"),
     "department": ("department", "so", "so_nganh", "cap_so", "ban_nganh", "co_quan_chuyen_mon"),
@@ -48,16 +62,6 @@ class AgencyRow:
     valid_to: date | None = None
     notation: str | None = None
     previous_code: str | None = None
-
-
-@dataclass(frozen=True, order=True)
-class RowError:
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.column}: {self.message}"
 
 
 @dataclass

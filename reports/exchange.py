@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from reports.attribution import Directory
-from reports.directory_file import fold
+from reports.table_file import fold
 from reports.working_days import Calendar, timeliness
 
 # A Date header more than this far ahead of the first sighting is not believed.

@@ -51,13 +51,13 @@ def import_(app: AppContext, path: Path, skip_bad: bool, as_json: bool) -> None:
       govmail agencies import agencies.csv --json | jq .errors
     """
     from reports.directory import import_file
-    from reports.directory_file import DirectoryFileError
+    from reports.table_file import TableFileError
 
     archive = app.archive()
     try:
         with archive.sessions() as session, session.begin():
             outcome = import_file(session, path, skip_bad=skip_bad)
-    except DirectoryFileError as exc:
+    except TableFileError as exc:
         raise click.ClickException(f"{path}: {exc}") from None
     if as_json:
         print_json(outcome.as_dict())

@@ -1,8 +1,8 @@
-"""Reading an agency directory file (CSV or XLSX) into rows with their line numbers.
+"""Reading a CSV or XLSX file (agency directory, register totals) into numbered rows.
 
-Column names may be English (``code,name,level,parent,domains,addresses,valid_from,
-valid_to,notation,previous_code``) or Vietnamese, with or without diacritics ("Mã định
-danh", "Tên cơ quan", "Cấp", "Cấp trên", "Tên miền", "Hộp thư", "Hiệu lực từ", …).
+Header names are matched folded (no diacritics, lower case, underscores), so a column may
+be named in English or in Vietnamese with or without diacritics ("Mã định danh").
+Line numbers are the ones a person sees in a text editor or in Excel.
 """
 
 from __future__ import annotations
@@ -16,24 +16,21 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-COLUMNS = {
-    "code": ("code", "ma", "ma_dinh_danh", "organ_id", "organid", "ma_co_quan", "ma_don_vi"),
-    "name": ("name", "ten", "ten_co_quan", "ten_don_vi", "organ_name"),
-    "level": ("level", "cap", "cap_hanh_chinh"),
-    "parent": ("parent", "parent_code", "cap_tren", "ma_cap_tren", "co_quan_cap_tren"),
-    "domains": ("domains", "domain", "ten_mien"),
-    "addresses": ("addresses", "address", "emails", "email", "hop_thu", "dia_chi_thu"),
-    "valid_from": ("valid_from", "tu_ngay", "hieu_luc_tu"),
-    "valid_to": ("valid_to", "den_ngay", "hieu_luc_den"),
-    "notation": ("notation", "ky_hieu", "viet_tat", "ky_hieu_viet_tat"),
-    "previous_code": ("previous_code", "ma_cu", "replaces", "thay_ma"),
-}
-REQUIRED = ("code", "name", "level")
-_ALIASES = {alias: key for key, aliases in COLUMNS.items() for alias in aliases}
 
-
-class DirectoryFileError(ValueError):
+class TableFileError(ValueError):
     """The file as a whole cannot be read (format, encoding, missing columns)."""
+
+
+@dataclass(frozen=True, order=True)
+class RowError:
+    """One problem on one line of a file, for people: ``line 7: code: …``."""
+
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.column}: {self.message}"
 
 
 @dataclass
@@ -52,26 +49,38 @@ def fold(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", bare.casefold()).strip("_")
 
 
-def read_table(path: Path) -> RawTable:
-    """Read ``path`` by its extension: .xlsx (first sheet) or .csv (UTF-8, , ; or tab)."""
+def read_table(
+    path: Path,
+    columns: dict[str, tuple[str, ...]],
+    required: tuple[str, ...],
+) -> RawTable:
+    """Read ``path`` by its extension: .xlsx (first sheet) or .csv (UTF-8, , ; or tab).
+
+    ``columns`` maps each column key to the folded header names that mean it.
+    """
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _table(_xlsx_rows(path))
-    if suffix in (".csv", ".txt", ".tsv"):
-        return _table(_csv_rows(path))
-    raise DirectoryFileError(f"{path.name}: unsupported file type (use .csv or .xlsx)")
+        numbered = _xlsx_rows(path)
+    elif suffix in (".csv", ".txt", ".tsv"):
+        numbered = _csv_rows(path)
+    else:
+        raise TableFileError(f"{path.name}: unsupported file type (use .csv or .xlsx)")
+    aliases = {alias: key for key, names in columns.items() for alias in names}
+    return _table(numbered, aliases, required)
 
 
-def _table(numbered: list[tuple[int, list[Any]]]) -> RawTable:
+def _table(
+    numbered: list[tuple[int, list[Any]]], aliases: dict[str, str], required: tuple[str, ...]
+) -> RawTable:
     numbered = [(line, cells) for line, cells in numbered if not all(_blank(c) for c in cells)]
     if not numbered:
-        raise DirectoryFileError("the file is empty (expected a header line first)")
+        raise TableFileError("the file is empty (expected a header line first)")
     _line, header = numbered[0]
     keys: list[str | None] = []
     table = RawTable(columns=set())
     for cell in header:
         label = "" if cell is None else str(cell).strip()
-        key = _ALIASES.get(fold(label))
+        key = aliases.get(fold(label))
         if key is None or key in table.columns:
             keys.append(None)
             if label:
@@ -79,11 +88,11 @@ def _table(numbered: list[tuple[int, list[Any]]]) -> RawTable:
             continue
         keys.append(key)
         table.columns.add(key)
-    missing = [c for c in REQUIRED if c not in table.columns]
+    missing = [c for c in required if c not in table.columns]
     if missing:
-        raise DirectoryFileError(
+        raise TableFileError(
             f"line {numbered[0][0]}: missing column(s) {', '.join(missing)} "
-            f"(the header line must name at least {', '.join(REQUIRED)})"
+            f"(the header line must name at least {', '.join(required)})"
         )
     for line, cells in numbered[1:]:
         row = {k: cells[i] if i < len(cells) else None for i, k in enumerate(keys) if k}
@@ -100,7 +109,7 @@ def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DirectoryFileError(
+        raise TableFileError(
             f"{path.name} is not UTF-8 (byte {exc.start}); save it as 'CSV UTF-8'"
         ) from None
     first = text.split("\n", 1)[0]
@@ -119,7 +128,7 @@ def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise DirectoryFileError(f"{path.name}: not a readable .xlsx file ({exc})") from None
+        raise TableFileError(f"{path.name}: not a readable .xlsx file ({exc})") from None
     try:
         sheet = book.worksheets[0]
         return [
