@@ -205,12 +205,13 @@ def load_directory(session: Session) -> Directory:
 def find_agency(session: Session, code: str, day: date | None = None) -> Agency:
     """By any accepted spelling of any of its codes; on reuse, the one valid on ``day``."""
     try:
-        full = parse_code(code).full
+        parsed = parse_code(code)
     except AgencyCodeError as exc:
         raise AgencyNotFound(str(exc)) from None
+    full = parsed.full
     rows = session.scalars(select(AgencyCodeRow).where(AgencyCodeRow.code == full)).all()
     if not rows:
-        raise AgencyNotFound(f"no agency with code {full} in the directory")
+        raise AgencyNotFound(f"no agency with code {full} ({parsed.short}) in the directory")
     if day is not None:
         current = [r for r in rows if CodeSpan(r.code, r.valid_from, r.valid_to).covers(day)]
         rows = current or rows
