@@ -1,10 +1,11 @@
 """The report's numbers, computed by SQL in the database (SQLite and PostgreSQL alike).
 
-One statement per table family. The exchange log is read once per side (sending and
-receiving) for the period and the same period a year before; the counts are summed per
-agency and *cell* (the whole period, or each month with ``by="month"``), joined with the
-register totals and the numbering estimate of that agency and cell, then summed per
-group (agency, level or month) with a total row. Shares are divided in SQL too.
+One statement per table family. The monthly sums of the exchange log (``exchange_months``,
+kept fresh by ``reports.summary``) are summed per agency and *cell* (the whole period, or
+each month with ``by="month"``) for the period and the same period a year before, joined
+with the register totals and the numbering estimate of that agency and cell, then summed
+per group (agency, level or month) with a total row. Shares are divided in SQL too.
+Violations are counted from the log itself (few rows, found by index).
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from archive.models import Agency, Exchange, RegisterTotal
+from archive.models import Agency, Exchange, ExchangeMonth, RegisterTotal
 from reports.periods import Period
 
 E = Exchange.__table__
+M = ExchangeMonth.__table__
 R = RegisterTotal.__table__
 A = Agency.__table__
 BY = ("agency", "month", "level")
@@ -81,76 +83,39 @@ def _share(part, whole):
     return cast(part * 100, Float) / func.nullif(whole, 0)
 
 
-def _sides(scope: Scope):
-    """Sending side (send rows) and receiving side (between/in rows), one row each."""
-    valid = E.c.signed_trusted if scope.require_trust else E.c.signed_valid
-    outward = E.c.direction != "internal"
-
-    def when_out(column):
-        return case((outward, column), else_=0)
-
-    zero = literal_column("0", Integer)
-    send = select(
-        E.c.sender_agency_id.label("agency_id"),
-        E.c.month.label("month"),
-        _cell(scope, E.c.month).label("cell"),
-        when_out(E.c.documents).label("sent"),
-        zero.label("received"),
-        case((outward, 0), else_=E.c.documents).label("internal"),
-        when_out(E.c.scanned).label("scanned"),
-        when_out(E.c.signed).label("signed"),
-        when_out(valid).label("valid"),
-        when_out(E.c.timed).label("timed"),
-        when_out(E.c.late).label("late"),
-        case((outward, E.c.max_delay), else_=null()).label("max_delay"),
-    ).where(
-        E.c.send_row.is_(True),
-        _in_scope(scope, E.c.sender_agency_id),
-        _both_years(scope, E.c.month),
-    )
-    receive = select(
-        E.c.recipient_agency_id,
-        E.c.month,
-        _cell(scope, E.c.month),
-        zero.label("sent"),
-        E.c.documents,
-        *(zero.label(f"zero{i}") for i in range(6)),
-        cast(null(), Integer).label("max_delay"),
-    ).where(
-        E.c.direction.in_(("between", "in")),
-        _in_scope(scope, E.c.recipient_agency_id),
-        _both_years(scope, E.c.month),
-    )
-    return union_all(send, receive).subquery("sides")
-
-
 def _counts(scope: Scope):
-    sides = _sides(scope)
-    current = sides.c.month >= scope.m1
+    """Per agency and cell: this period's sums and the same period a year before."""
+    valid = M.c.signed_trusted if scope.require_trust else M.c.signed_valid
+    inside = (
+        select(M, _cell(scope, M.c.month).label("cell"), valid.label("valid"))
+        .where(_in_scope(scope, M.c.agency_id), _both_years(scope, M.c.month))
+        .subquery("months")
+    )
+    now_, before_ = inside.c.month >= scope.m1, inside.c.month < scope.m1
 
     def now(column):
-        return func.coalesce(func.sum(case((current, column), else_=0)), 0)
+        return func.coalesce(func.sum(case((now_, column), else_=0)), 0)
 
     def before(column):
-        return func.coalesce(func.sum(case((current, 0), else_=column)), 0)
+        return func.coalesce(func.sum(case((before_, column), else_=0)), 0)
 
     return (
         select(
-            sides.c.agency_id,
-            sides.c.cell,
-            now(sides.c.sent).label("sent"),
-            before(sides.c.sent).label("sent_prev"),
-            now(sides.c.received).label("received"),
-            before(sides.c.received).label("received_prev"),
-            now(sides.c.internal).label("internal"),
-            now(sides.c.scanned).label("scanned"),
-            now(sides.c.signed).label("signed"),
-            now(sides.c.valid).label("valid"),
-            now(sides.c.timed).label("timed"),
-            now(sides.c.late).label("late"),
-            func.max(case((current, sides.c.max_delay), else_=null())).label("max_delay"),
+            inside.c.agency_id,
+            inside.c.cell,
+            now(inside.c.sent).label("sent"),
+            before(inside.c.sent).label("sent_prev"),
+            now(inside.c.received).label("received"),
+            before(inside.c.received).label("received_prev"),
+            now(inside.c.internal).label("internal"),
+            now(inside.c.scanned).label("scanned"),
+            now(inside.c.signed).label("signed"),
+            now(inside.c.valid).label("valid"),
+            now(inside.c.timed).label("timed"),
+            now(inside.c.late).label("late"),
+            func.max(case((now_, inside.c.max_delay), else_=null())).label("max_delay"),
         )
-        .group_by(sides.c.agency_id, sides.c.cell)
+        .group_by(inside.c.agency_id, inside.c.cell)
         .subquery("counts")
     )
 
@@ -163,18 +128,12 @@ def _estimate(scope: Scope):
     """
     year_start = scope.period.year * 100 + 1
     monthly = (
-        select(
-            E.c.sender_agency_id.label("agency_id"),
-            E.c.month,
-            func.max(E.c.max_number).label("top"),
-        )
+        select(M.c.agency_id, M.c.month, M.c.top_number.label("top"))
         .where(
-            E.c.send_row.is_(True),
-            E.c.max_number.is_not(None),
-            _in_scope(scope, E.c.sender_agency_id),
-            E.c.month.between(year_start, scope.m2),
+            M.c.top_number.is_not(None),
+            _in_scope(scope, M.c.agency_id),
+            M.c.month.between(year_start, scope.m2),
         )
-        .group_by(E.c.sender_agency_id, E.c.month)
         .subquery("monthly")
     )
     running = select(

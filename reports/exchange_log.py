@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.models import Address, Document, Exchange, Message, MessageSource, Part
+from reports import summary
 from reports.attribution import Directory
 from reports.directory import load_directory
 from reports.exchange import DocFacts, MessageFacts, build_rows
@@ -61,10 +62,12 @@ def refresh(
                 for facts in load_facts(session, chunk)
                 for row in build_rows(facts, current, calendar)
             ]
+            changed = summary.touched_pairs(session, chunk) | summary.pairs_of_rows(rows)
             session.execute(delete(Exchange).where(Exchange.message_id.in_(chunk)))
             if rows:
                 built = datetime.now(UTC)
                 session.execute(insert(Exchange), [r | {"built_at": built} for r in rows])
+            summary.mark(session, changed)
             written += len(rows)
     return written
 
@@ -87,6 +90,7 @@ def rebuild(
     with sessions() as session, session.begin():
         # Rows of messages that no longer exist (the foreign key cascades, but be sure).
         session.execute(delete(Exchange).where(Exchange.message_id.not_in(select(Message.id))))
+    summary.rebuild_all(sessions)
     log.info(json.dumps({"event": "exchange-rebuild", "messages": len(ids), "rows": rows}))
     return {"messages": len(ids), "rows": rows}
 

@@ -1,7 +1,8 @@
 """Assembling the exchange report: scope from the options, numbers from SQL, targets beside.
 
-The numbers come from ``reports.aggregate`` (SQL); this module only chooses the scope,
-labels the groups, orders the rows and puts each configured target beside its share.
+The numbers come from ``reports.aggregate`` (SQL over ``reports.summary``'s monthly sums);
+this module only chooses the scope, labels the groups, orders the rows and puts each
+configured target beside its share.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from config.sections.reports import LEVELS, ReportsSettings
-from reports import aggregate
+from reports import aggregate, summary
 from reports.attribution import Directory
 from reports.directory import find_agency, load_directory
 from reports.model import (
@@ -47,12 +48,23 @@ class ReportRequest:
     level: str | None = None
 
 
-def build_report(session: Session, settings: ReportsSettings, request: ReportRequest) -> Report:
-    """The whole report for ``request``; raises ``AgencyNotFound`` for an unknown code."""
+def build_report(
+    sessions: sessionmaker[Session], settings: ReportsSettings, request: ReportRequest
+) -> Report:
+    """The whole report for ``request``; raises ``AgencyNotFound`` for an unknown code.
+
+    The monthly sums are brought up to date first (``reports.summary.refresh``).
+    """
     if request.by not in aggregate.BY:
         raise ValueError(f"by must be one of {', '.join(aggregate.BY)}")
     if request.level is not None and request.level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+    summary.refresh(sessions)
+    with sessions() as session:
+        return _build(session, settings, request)
+
+
+def _build(session: Session, settings: ReportsSettings, request: ReportRequest) -> Report:
     directory = load_directory(session)
     ids, filters = _selection(session, directory, request)
     scope = aggregate.Scope(

@@ -87,7 +87,8 @@ def test_documents_counts_timeliness_and_own_numbering() -> None:
     docs = [
         DocFacts("a", signed=True, valid=True, trusted=True, signing_time=signed, number="12",
                  notation="QĐ-STTTT", issued_date=date(2024, 3, 8)),
-        DocFacts("b", scanned=True, number="07", notation="KH-STTTT", issued_date=date(2024, 3, 12)),
+        DocFacts("b", scanned=True, number="07", notation="KH-STTTT",
+                 issued_date=date(2024, 3, 12)),
         DocFacts("c", signed=True, valid=True, number="950", notation="QĐ-UBND",
                  issued_date=date(2024, 3, 11)),
         DocFacts("d", number="30", notation="BC-STTTT", issued_date=date(2023, 12, 29)),

@@ -21,12 +21,12 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from archive.ingest import Archive
-from archive.models import Exchange, Message
+from archive.models import Document, Exchange, ExchangeDirty, Message
 from cli.main import cli
 from config import Settings
 from gateway.wiring import open_archive
 from reports.directory import import_file
-from reports.exchange_log import rebuild
+from reports.exchange_log import rebuild, refresh
 from reports.periods import parse_period
 from reports.report import ReportRequest, build_report
 from reports.totals import import_totals
@@ -126,8 +126,7 @@ def test_every_message_is_logged_and_rebuild_picks_up_documents(history, setting
 
 def _report(archive: Archive, settings: Settings, **kw):
     rebuild(archive.sessions, Calendar.from_settings(settings.reports))
-    with archive.sessions() as session:
-        return build_report(session, settings.reports, ReportRequest(period=PERIOD, **kw))
+    return build_report(archive.sessions, settings.reports, ReportRequest(period=PERIOD, **kw))
 
 
 def _expected_tables(letters, by: str = "agency") -> dict[str, dict[str, dict]]:
@@ -183,6 +182,44 @@ def test_every_figure_matches_the_truth(history, settings, by: str) -> None:
     assert any("ước tính" in note.lower() for note in report.notes)
     lost = H.unattributed(letters, PERIOD.months)
     assert lost and any(note.startswith(f"{lost} thư") for note in report.notes)
+
+
+def test_the_hook_path_keeps_the_monthly_sums_fresh(history, settings) -> None:
+    """No rebuild: the hook's refresh marks months, the next report sums them again."""
+    archive, letters = history
+    calendar = Calendar.from_settings(settings.reports)
+    with archive.sessions() as session:
+        ids = list(session.scalars(select(Message.id).order_by(Message.id)))
+    request = ReportRequest(period=PERIOD)
+    empty = build_report(archive.sessions, settings.reports, request)  # before extraction
+    assert next(r for r in empty.table("exchange").rows if r["group"] == "total")["sent"] == 0
+    refresh(archive.sessions, ids[:40], calendar)
+    refresh(archive.sessions, ids[40:], calendar)
+    report = build_report(archive.sessions, settings.reports, request)
+    for key, expected in _expected_tables(letters).items():
+        _check_rows(report.table(key).rows, expected, key)
+    # One document turns out to be a scan (OCR ran later): only its months change.
+    letter = next(
+        x for x in letters
+        if x.month in PERIOD.months and H.agency_of(x.sender)
+        and any(d.official and d.extracted and not d.scanned for d in x.docs)
+        and ({H.agency_of(r) for r in x.recipients} - {H.agency_of(x.sender)})
+    )  # fmt: skip
+    doc = next(d for d in letter.docs if d.official and d.extracted and not d.scanned)
+    with archive.sessions() as session, session.begin():
+        session.get(Document, doc.sha256).scanned = True
+        message_id = session.scalar(
+            select(Message.id).where(Message.message_id == f"<letter-{letter.key}@test.gov.vn>")
+        )
+    doc.scanned = True
+    refresh(archive.sessions, [message_id], calendar)
+    with archive.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ExchangeDirty)) > 0
+    report = build_report(archive.sessions, settings.reports, request)
+    for key, expected in _expected_tables(letters).items():
+        _check_rows(report.table(key).rows, expected, key)
+    with archive.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ExchangeDirty)) == 0
 
 
 def test_agency_filter_takes_the_agency_and_its_units(history, settings) -> None:

@@ -13,6 +13,8 @@ from archive.models.reports import (
     AgencyCodeRow,
     AgencyDomain,
     Exchange,
+    ExchangeDirty,
+    ExchangeMonth,
     RegisterTotal,
 )
 
@@ -26,6 +28,8 @@ __all__ = [
     "Blob",
     "Document",
     "Exchange",
+    "ExchangeDirty",
+    "ExchangeMonth",
     "IngestError",
     "Message",
     "MessageSource",

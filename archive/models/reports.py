@@ -111,9 +111,10 @@ class Exchange(Base):
 
     __tablename__ = "exchanges"
     __table_args__ = (
-        Index("ix_exchanges_month_sender", "month", "sender_agency_id"),
         Index("ix_exchanges_sender_month", "sender_agency_id", "month"),
         Index("ix_exchanges_recipient_month", "recipient_agency_id", "month"),
+        Index("ix_exchanges_policy_month", "policy_action", "month"),
+        Index("ix_exchanges_direction_month", "direction", "month"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -144,6 +145,42 @@ class Exchange(Base):
     policy_action: Mapped[str | None] = mapped_column(String(16))
     policy_rule: Mapped[str | None] = mapped_column(String(64))
     built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ExchangeMonth(Base):
+    """The exchange log summed per agency and month: what reports read.
+
+    Derived from ``exchanges`` by ``reports.summary``: months whose log rows changed are
+    marked in ``exchange_dirty`` and summed again before the next report.
+    """
+
+    __tablename__ = "exchange_months"
+
+    agency_id: Mapped[int] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sent: Mapped[int] = mapped_column(Integer, default=0)  # documents, outward send rows
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    internal: Mapped[int] = mapped_column(Integer, default=0)
+    scanned: Mapped[int] = mapped_column(Integer, default=0)
+    signed: Mapped[int] = mapped_column(Integer, default=0)
+    signed_valid: Mapped[int] = mapped_column(Integer, default=0)
+    signed_trusted: Mapped[int] = mapped_column(Integer, default=0)
+    timed: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[int] = mapped_column(Integer, default=0)
+    max_delay: Mapped[int | None] = mapped_column(Integer)
+    top_number: Mapped[int | None] = mapped_column(Integer)  # highest own số sent that month
+
+
+class ExchangeDirty(Base):
+    """An (agency, month) whose log rows changed since its summary was computed."""
+
+    __tablename__ = "exchange_dirty"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
 
 
 class RegisterTotal(Base):

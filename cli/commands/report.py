@@ -100,11 +100,10 @@ def command(
         raise click.UsageError("--table goes with --format csv")
     request = ReportRequest(period=period, by=by, agency=agency, level=level)
     settings = app.settings.reports
-    with app.archive().sessions() as session:
-        try:
-            report = build_report(session, settings, request)
-        except AgencyNotFound as exc:
-            raise click.BadParameter(str(exc), param_hint="--agency") from None
+    try:
+        report = build_report(app.archive().sessions, settings, request)
+    except AgencyNotFound as exc:
+        raise click.BadParameter(str(exc), param_hint="--agency") from None
     if fmt == "table" and out is None:
         from reports.render.text_table import print_report
 

@@ -1,8 +1,8 @@
-"""agency directory, exchange log, register totals
+"""agency directory, exchange log and its monthly sums, register totals
 
 Revision ID: 0701
 Revises: 0002
-Create Date: 2026-11-24 15:01:21.091136
+Create Date: 2026-11-24 15:20:58.328061
 """
 
 from collections.abc import Sequence
@@ -38,6 +38,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_agencies_level"), ["level"], unique=False)
         batch_op.create_index(batch_op.f("ix_agencies_parent_id"), ["parent_id"], unique=False)
 
+    op.create_table(
+        "exchange_dirty",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_exchange_dirty")),
+    )
     op.create_table(
         "agency_addresses",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -97,6 +104,29 @@ def upgrade() -> None:
             batch_op.f("ix_agency_domains_agency_id"), ["agency_id"], unique=False
         )
 
+    op.create_table(
+        "exchange_months",
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Integer(), nullable=False),
+        sa.Column("sent", sa.Integer(), nullable=False),
+        sa.Column("received", sa.Integer(), nullable=False),
+        sa.Column("internal", sa.Integer(), nullable=False),
+        sa.Column("scanned", sa.Integer(), nullable=False),
+        sa.Column("signed", sa.Integer(), nullable=False),
+        sa.Column("signed_valid", sa.Integer(), nullable=False),
+        sa.Column("signed_trusted", sa.Integer(), nullable=False),
+        sa.Column("timed", sa.Integer(), nullable=False),
+        sa.Column("late", sa.Integer(), nullable=False),
+        sa.Column("max_delay", sa.Integer(), nullable=True),
+        sa.Column("top_number", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agency_id"],
+            ["agencies.id"],
+            name=op.f("fk_exchange_months_agency_id_agencies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("agency_id", "month", name=op.f("pk_exchange_months")),
+    )
     op.create_table(
         "register_totals",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -163,10 +193,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_exchanges")),
     )
     with op.batch_alter_table("exchanges", schema=None) as batch_op:
+        batch_op.create_index("ix_exchanges_direction_month", ["direction", "month"], unique=False)
         batch_op.create_index(batch_op.f("ix_exchanges_message_id"), ["message_id"], unique=False)
-        batch_op.create_index(
-            "ix_exchanges_month_sender", ["month", "sender_agency_id"], unique=False
-        )
+        batch_op.create_index("ix_exchanges_policy_month", ["policy_action", "month"], unique=False)
         batch_op.create_index(
             "ix_exchanges_recipient_month", ["recipient_agency_id", "month"], unique=False
         )
@@ -182,11 +211,13 @@ def downgrade() -> None:
     with op.batch_alter_table("exchanges", schema=None) as batch_op:
         batch_op.drop_index("ix_exchanges_sender_month")
         batch_op.drop_index("ix_exchanges_recipient_month")
-        batch_op.drop_index("ix_exchanges_month_sender")
+        batch_op.drop_index("ix_exchanges_policy_month")
         batch_op.drop_index(batch_op.f("ix_exchanges_message_id"))
+        batch_op.drop_index("ix_exchanges_direction_month")
 
     op.drop_table("exchanges")
     op.drop_table("register_totals")
+    op.drop_table("exchange_months")
     with op.batch_alter_table("agency_domains", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agency_domains_agency_id"))
 
@@ -200,6 +231,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_agency_addresses_agency_id"))
 
     op.drop_table("agency_addresses")
+    op.drop_table("exchange_dirty")
     with op.batch_alter_table("agencies", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agencies_parent_id"))
         batch_op.drop_index(batch_op.f("ix_agencies_level"))
