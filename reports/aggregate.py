@@ -366,24 +366,36 @@ def violations(session: Session, scope: Scope) -> list[dict[str, Any]]:
             current,
         ),
     ).subquery("found")
+    # Count per agency and month first (the log rows are found by the policy index), then
+    # label the groups: only the level needs the agencies table.
+    counted = (
+        select(
+            found.c.agency_id,
+            found.c.month,
+            found.c.action,
+            found.c.rule,
+            func.sum(found.c.outgoing).label("outgoing"),
+            func.sum(found.c.incoming).label("incoming"),
+        )
+        .group_by(found.c.agency_id, found.c.month, found.c.action, found.c.rule)
+        .subquery("counted")
+    )
     if scope.by == "agency":
-        group = cast(found.c.agency_id, String(32))
+        group = cast(counted.c.agency_id, String(32))
     elif scope.by == "level":
         group = A.c.level
     else:
-        group = cast(found.c.month, String(32))
-    keyed = (
-        select(
-            group.label("grp"),
-            found.c.action,
-            found.c.rule,
-            found.c.outgoing,
-            found.c.incoming,
-        )
-        .select_from(found)
-        .join(A, A.c.id == found.c.agency_id)
-        .cte("keyed")
-    )
+        group = cast(counted.c.month, String(32))
+    keyed = select(
+        group.label("grp"),
+        counted.c.action,
+        counted.c.rule,
+        counted.c.outgoing,
+        counted.c.incoming,
+    ).select_from(counted)
+    if scope.by == "level":
+        keyed = keyed.join(A, A.c.id == counted.c.agency_id)
+    keyed = keyed.cte("keyed")
 
     def summed(grp):
         return [
