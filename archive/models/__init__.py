@@ -4,18 +4,23 @@ Each area keeps its tables in its own module; importing this package registers t
 so Alembic and ``Base.metadata`` see the whole schema.
 """
 
+from archive.models.accounts import AuditEntry, LoginFailure, User, WebSession
 from archive.models.base import Base, UTCDateTime
 from archive.models.document import Document
 from archive.models.message import Address, Blob, IngestError, Message, MessageSource, Part
 
 __all__ = [
     "Address",
+    "AuditEntry",
     "Base",
     "Blob",
     "Document",
     "IngestError",
+    "LoginFailure",
     "Message",
     "MessageSource",
     "Part",
     "UTCDateTime",
+    "User",
+    "WebSession",
 ]
