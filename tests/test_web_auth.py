@@ -176,3 +176,29 @@ def test_users_commands(settings: Settings, archive: Archive) -> None:
         assert sign_in(client, "vanthu").status_code == 401
     audit_json = json.loads(runner.invoke(cli, ["audit", "--json"]).stdout)
     assert {"user-add", "user-disable", "sign-in"} <= {e["action"] for e in audit_json}
+
+
+def test_ldap_sign_in_against_a_real_directory(
+    settings: Settings, archive: Archive, tmp_path
+) -> None:
+    from tests.ldap_peer import SUFFIX, slapd
+
+    with slapd(tmp_path / "ldap", "mật khẩu thư mục 2024") as url:
+        ldap_settings = settings.model_copy(deep=True)
+        ldap_settings.web.ldap.url = url
+        ldap_settings.web.ldap.user_dn = f"uid={{username}},ou=people,{SUFFIX}"
+        app = create_app(ldap_settings, archive)
+        with TestClient(app, base_url="https://localhost") as client:
+            assert sign_in(client, "tran.b", "wrong").status_code == 401
+            assert sign_in(client, "tran.b", "mật khẩu thư mục 2024").status_code == 303
+            assert sign_in(client, "tran.b)(uid=*", "x").status_code == 401  # escaped
+    with archive.sessions() as session:
+        from web.accounts import get_user
+
+        user = get_user(session, "tran.b")
+        assert (user.source, user.role, user.mailbox, user.password_hash) == (
+            "ldap",
+            "user",
+            "tran.b@ninhthuan.gov.vn",
+            None,
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from config.sections.web import LdapSettings
 
@@ -16,21 +17,19 @@ def ldap_bind(settings: LdapSettings, username: str, password: str) -> str | Non
     from ldap3.utils.dn import escape_rdn
 
     dn = settings.user_dn.format(username=escape_rdn(username))
-    server = ldap3.Server(settings.url, connect_timeout=settings.timeout_seconds)
+    timeout = max(1, math.ceil(settings.timeout_seconds))  # ldap3 wants whole seconds
+    server = ldap3.Server(settings.url, connect_timeout=timeout)
+    conn = ldap3.Connection(server, user=dn, password=password, receive_timeout=timeout)
     try:
-        conn = ldap3.Connection(
-            server, user=dn, password=password, receive_timeout=settings.timeout_seconds
-        )
         if not conn.bind():
             return None
-        try:
-            conn.search(
-                dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=[settings.mail_attribute]
-            )
-            values = conn.entries[0][settings.mail_attribute].values if conn.entries else []
-        finally:
-            conn.unbind()
+        conn.search(
+            dn, "(objectClass=*)", search_scope=ldap3.BASE, attributes=[settings.mail_attribute]
+        )
+        values = conn.entries[0][settings.mail_attribute].values if conn.entries else []
     except LDAPException as exc:
         log.warning("LDAP bind for %s failed: %s", username, exc)
         return None
+    finally:
+        conn.unbind()
     return str(values[0]) if values else ""
