@@ -199,7 +199,9 @@ def test_outlook_msg_file_as_the_message_itself() -> None:
         "ghi chú.txt": "text/plain",
         "forwarded.eml": "message/rfc822",
     }
-    assert pre.blobs[pre.body_text_sha256].data.decode() == "Kính gửi Sở Thông tin và Truyền thông.\n"
+    assert (
+        pre.blobs[pre.body_text_sha256].data.decode() == "Kính gửi Sở Thông tin và Truyền thông.\n"
+    )
     nested = [p for p in pre.parts if p.container == "message"]
     assert nested and nested[0].declared_type == "text/plain"
 
@@ -249,7 +251,7 @@ def test_raw_utf8_filename_and_subject() -> None:
         'Content-Type: application/pdf; name="Tờ trình.pdf"\r\n'
         'Content-Disposition: attachment; filename="Tờ trình.pdf"\r\n'
         "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n"
-    ).encode("utf-8")
+    ).encode()
     pre = prepare(raw, WalkLimits())
     assert pre.subject == "Công văn gửi Sở"
     assert [p.filename for p in pre.parts if p.is_attachment] == ["Tờ trình.pdf"]

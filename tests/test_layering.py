@@ -18,7 +18,7 @@ ALLOWED = {
     "reports": {"config", "archive"},
     "gateway": {"config", "policies", "archive", "search", "reports"},
     "web": {"config", "policies", "archive", "search", "reports", "gateway"},
-    "cli": {"config", "policies", "archive", "search", "reports", "gateway"},
+    "cli": {"config", "policies", "archive", "search", "reports", "gateway", "web"},
 }
 
 

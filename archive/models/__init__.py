@@ -4,6 +4,7 @@ Each area keeps its tables in its own module; importing this package registers t
 so Alembic and ``Base.metadata`` see the whole schema.
 """
 
+from archive.models.accounts import AuditEntry, LoginFailure, User, WebSession
 from archive.models.base import Base, UTCDateTime
 from archive.models.document import Document
 from archive.models.message import Address, Blob, IngestError, Message, MessageSource, Part
@@ -24,6 +25,7 @@ __all__ = [
     "AgencyAddress",
     "AgencyCodeRow",
     "AgencyDomain",
+    "AuditEntry",
     "Base",
     "Blob",
     "Document",
@@ -31,9 +33,12 @@ __all__ = [
     "ExchangeDirty",
     "ExchangeMonth",
     "IngestError",
+    "LoginFailure",
     "Message",
     "MessageSource",
     "Part",
     "RegisterTotal",
     "UTCDateTime",
+    "User",
+    "WebSession",
 ]

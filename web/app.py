@@ -1,0 +1,71 @@
+"""The Starlette application: routes, static files, security headers, error pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from archive.ingest import Archive
+from config import Settings
+from web.pages import not_found, render, sign_in_redirect, viewer_of
+from web.routes import audit_log, auth
+from web.security import SecurityHeaders
+
+STATIC = Path(__file__).parent / "static"
+
+
+async def home(request: Request) -> Response:
+    viewer = viewer_of(request)
+    if viewer is None:
+        return sign_in_redirect(request)
+    return RedirectResponse("/search", status_code=303)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    viewer = viewer_of(request)
+    if exc.status_code == 404:
+        return not_found(request, viewer)
+    return render(
+        request,
+        "error.html",
+        viewer,
+        status=exc.status_code,
+        title_key="error_title",
+        message_key="bad_request",
+    )
+
+
+def create_app(settings: Settings, archive: Archive) -> Starlette:
+    """The web application over an open archive (the caller owns and closes it)."""
+    routes = [
+        Route("/", home),
+        *auth.routes,
+        *audit_log.routes,
+        *_feature_routes(),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app.state.settings = settings
+    app.state.archive = archive
+    app.add_middleware(SecurityHeaders, hsts=settings.web.tls_cert is not None)
+    return app
+
+
+def _feature_routes() -> list:
+    """Pages over search, messages, reports and quarantine, as their packages land."""
+    found = []
+    for name in ("search_pages", "messages", "reports", "quarantine"):
+        try:
+            module = __import__(f"web.routes.{name}", fromlist=["routes"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"web.routes.{name}":
+                raise
+            continue
+        found += module.routes
+    return found
