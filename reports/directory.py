@@ -245,7 +245,7 @@ def list_agencies(
                 "addresses": counts["addresses"].get(agency_id, 0),
             }
         )
-    result.sort(key=lambda a: (parse_code(a["code"]) if a["code"] else parse_code("Z99"), a["id"]))
+    result.sort(key=lambda a: (a["code"][-3:], a["code"], a["id"]))  # level-1 code first
     return result
 
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.models import Address, Document, Exchange, Message, MessageSource, Part
@@ -195,7 +195,3 @@ def _documents(session: Session, ids: list[int]) -> dict[int, list[DocFacts]]:
             doc_type=row.doc_type,
         )
     return {mid: sorted(docs.values(), key=lambda d: d.sha256) for mid, docs in found.items()}
-
-
-def exchange_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Exchange)) or 0

@@ -35,23 +35,3 @@ def render_csv(report: Report, only: str | None = None) -> str:
         if only is None:
             writer.writerow([])
     return buffer.getvalue()
-
-
-def parse_csv(text: str) -> dict[str, list[dict[str, str]]]:
-    """Read back what ``render_csv`` wrote: table key → rows (dicts of strings)."""
-    tables: dict[str, list[dict[str, str]]] = {}
-    current: str | None = None
-    header: list[str] | None = None
-    for cells in csv.reader(io.StringIO(text.lstrip("\ufeff"))):
-        if not cells:
-            current, header = None, None
-        elif cells[0].startswith("## "):
-            current, header = cells[0][3:], None
-            tables[current] = []
-        elif cells[0].startswith("#"):
-            continue
-        elif current is not None and header is None:
-            header = cells
-        elif current is not None and header is not None:
-            tables[current].append(dict(zip(header, cells, strict=True)))
-    return tables
