@@ -8,6 +8,7 @@ from archive.models.accounts import AuditEntry, LoginFailure, User, WebSession
 from archive.models.base import Base, UTCDateTime
 from archive.models.document import Document
 from archive.models.message import Address, Blob, IngestError, Message, MessageSource, Part
+from archive.models.search_state import IndexedMessage
 
 __all__ = [
     "Address",
@@ -15,6 +16,7 @@ __all__ = [
     "Base",
     "Blob",
     "Document",
+    "IndexedMessage",
     "IngestError",
     "LoginFailure",
     "Message",
