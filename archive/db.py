@@ -21,10 +21,22 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Let SQLAlchemy drive transactions (pysqlite's own BEGIN handling is unreliable).
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # SQLAlchemy drives transactions (pysqlite's own BEGIN handling is unreliable).
+        # Readers take a deferred BEGIN (WAL: they never block writers); write paths that
+        # read first ask for IMMEDIATE (``write_engine``) so they never fail to upgrade.
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _sqlite_begin(conn) -> None:
+    immediate = conn.get_execution_options().get("sqlite_immediate")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def write_engine(engine: Engine) -> Engine:
+    """The same engine, whose transactions take SQLite's write lock at BEGIN."""
+    return engine.execution_options(sqlite_immediate=True)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.blobstore import BlobStore, FileBlobStore, PendingBlob
-from archive.db import ensure_migrated, make_engine, session_factory
+from archive.db import ensure_migrated, make_engine, session_factory, write_engine
 from archive.mime_walk import WalkLimits
 from archive.models import Address, Blob, IngestError, Message, MessageSource, Part
 from archive.prepare import PreparedMessage, sha256_of
@@ -83,6 +83,8 @@ class Archive:
         self.blobs = blobs
         self.hooks = list(hooks)
         self.sessions: sessionmaker[Session] = session_factory(engine)
+        # For transactions that read and then write (ingest): the write lock up front.
+        self.write_sessions: sessionmaker[Session] = session_factory(write_engine(engine))
         limits = settings.limits
         self.walk_limits = WalkLimits(
             max_depth=limits.max_nesting_depth,
@@ -191,7 +193,7 @@ class Archive:
     ) -> list[IngestResult]:
         for attempt in range(5):
             try:
-                with self.sessions() as session, session.begin():
+                with self.write_sessions() as session, session.begin():
                     return _write(session, keyed, todo, stored)
             except IntegrityError:
                 # Another process archived one of these meanwhile: re-read and retry.
@@ -214,6 +216,21 @@ class Archive:
                     hook.name,
                     f"{type(exc).__name__}: {exc}",
                     [r.id for r in results if r.new or r.new_source],
+                )
+
+    def refresh(self, message_ids: Sequence[int]) -> None:
+        """Tell the hooks that derived data of these messages changed (OCR finished,
+        re-extraction): each hook with a ``refresh`` method brings its view up to date."""
+        for hook in self.hooks:
+            refresh = getattr(hook, "refresh", None)
+            if refresh is None:
+                continue
+            try:
+                refresh(self, message_ids)
+            except Exception as exc:
+                error_log.exception("ingest hook %s failed to refresh", hook.name)
+                self.record_error(
+                    "hook", hook.name, f"{type(exc).__name__}: {exc}", list(message_ids)[:100]
                 )
 
     def record_error(

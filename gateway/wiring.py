@@ -17,5 +17,6 @@ def open_archive(settings: Settings, migrate: bool = True) -> Archive:
 def ingest_hooks(settings: Settings) -> list:
     """Hooks run after each committed batch, in this order."""
     from reports.exchange_log import ExchangeHook
+    from search.service import IndexHook
 
-    return [ExchangeHook(settings)]
+    return [IndexHook(settings), ExchangeHook(settings)]

@@ -18,6 +18,7 @@ from archive.models.reports import (
     ExchangeMonth,
     RegisterTotal,
 )
+from archive.models.search_state import IndexedMessage
 
 __all__ = [
     "Address",
@@ -32,6 +33,7 @@ __all__ = [
     "Exchange",
     "ExchangeDirty",
     "ExchangeMonth",
+    "IndexedMessage",
     "IngestError",
     "LoginFailure",
     "Message",

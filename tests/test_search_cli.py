@@ -1,0 +1,73 @@
+"""govmail search / reindex on the command line: JSON shape, errors, scope, completeness."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from config import Settings
+from tests.test_search_conformance import mail
+
+
+@pytest.fixture
+def run(settings: Settings, tmp_path: Path):
+    env = {
+        "GOVMAIL_STORAGE__DATA_DIR": json.dumps(str(settings.storage.data_dir)),
+        "GOVMAIL_DATABASE__URL": json.dumps(settings.database.url),
+    }
+    runner = CliRunner(env=env)
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "a.eml").write_bytes(
+        mail("Kế hoạch chuyển đổi số", "Triển khai chữ ký số.", sender="an.nv@ninhthuan.gov.vn")
+    )
+    (folder / "b.eml").write_bytes(
+        mail(
+            "Thông báo",
+            "Lịch họp tuần.",
+            day=3,
+            sender="binh@khanhhoa.gov.vn",
+            to="x@khanhhoa.gov.vn",
+        )
+    )
+
+    def _run(*args: str, code: int = 0) -> str:
+        result = runner.invoke(cli, list(args))
+        assert result.exit_code == code, result.output
+        return result.output
+
+    _run("import", str(folder))
+    return _run
+
+
+def test_search_json_shape(run) -> None:
+    data = json.loads(run("search", "--json", "chu ky so"))
+    assert data["total"] == 1
+    (hit,) = data["hits"]
+    assert set(hit) >= {"message", "message_id", "date", "from", "subject", "matched_in", "snippet"}
+    assert hit["subject"] == "Kế hoạch chuyển đổi số" and hit["matched_in"] == "body"
+    assert hit["from"] == "an.nv@ninhthuan.gov.vn"
+
+
+def test_search_as_a_mailbox(run) -> None:
+    assert (
+        json.loads(run("search", "--json", "--as", "binh@khanhhoa.gov.vn", "chữ ký số"))["total"]
+        == 0
+    )
+    assert json.loads(run("search", "--json", "--as", "@khanhhoa.gov.vn", "lịch"))["total"] == 1
+
+
+def test_malformed_query_is_a_usage_error_with_a_pointer(run) -> None:
+    out = run("search", '"chữ ký', code=2)
+    assert "unclosed quote at position 1" in out and "^" in out
+    assert "Traceback" not in out
+
+
+def test_reindex_and_check(run) -> None:
+    assert "indexed 2 messages" in run("reindex")
+    report = json.loads(run("search", "check", "--json"))
+    assert report["ok"] and report["messages"] == 2
