@@ -98,7 +98,7 @@ def test(
     raw = message.read_bytes()
     engine = _engine(app)
     if dkim == "verify":
-        from gateway.dkim_verify import verify_dkim
+        from gateway.dkim_check import verify_dkim
 
         dkim = verify_dkim(raw).result
     envelope = EnvelopeFacts(mail_from=mail_from, rcpt_to=rcpt_to, client_ip=client_ip)
