@@ -19,9 +19,10 @@ import dkim
 from gateway.headers import fold, header_safe, remove
 
 TxtLookup = Callable[[str], bytes | None]  # raises DnsTemporaryError when DNS is silent
-_quiet = logging.getLogger("govmail.dkim.lib")
+_quiet = logging.getLogger("dkimpy-quiet")  # dkimpy logs every failure at ERROR
 _quiet.addHandler(logging.NullHandler())
 _quiet.propagate = False
+_quiet.setLevel(logging.CRITICAL + 1)
 _RANK = {"pass": 0, "temperror": 1, "fail": 2, "permerror": 3, "none": 4}
 
 

@@ -25,49 +25,51 @@ def bounce(
     failures: dict[str, str],
     spool_id: str,
 ) -> bytes:
-    """A delivery status notification for recipients that failed permanently."""
-    msg = EmailMessage(policy=_POLICY)
-    msg["From"] = f"Mail Delivery System <{notice_from}>"
-    msg["To"] = original_from
-    msg["Subject"] = "Không gửi được thư / Undelivered Mail Returned to Sender"
-    msg["Date"] = email.utils.formatdate(localtime=False)
-    msg["Message-ID"] = email.utils.make_msgid(domain=notice_from.rpartition("@")[2] or None)
-    msg["Auto-Submitted"] = "auto-replied"
-    lines_vi = [f"  {rcpt}: {header_safe(reply)}" for rcpt, reply in failures.items()]
-    text = (
+    """A delivery status notification (multipart/report) for permanent failures."""
+    boundary = f"=_govmail_{spool_id}"
+    listed = "\n".join(f"  {header_safe(r)}: {header_safe(why)}" for r, why in failures.items())
+    text = EmailMessage(policy=_POLICY)
+    text.set_content(
         "Thư của bạn không gửi được tới những người nhận sau (lỗi vĩnh viễn):\n\n"
-        + "\n".join(lines_vi)
-        + "\n\n----\n\nYour message could not be delivered to these recipients "
-        "(permanent failure):\n\n" + "\n".join(lines_vi) + "\n"
+        f"{listed}\n\n----\n\nYour message could not be delivered to these recipients "
+        f"(permanent failure):\n\n{listed}\n"
     )
-    msg.set_content(text)
-    msg.make_mixed()
-    status = EmailMessage(policy=_POLICY)
     per_rcpt = []
-    for rcpt, reply in failures.items():
-        code = header_safe(reply).split(" ", 2)
-        diag = header_safe(reply)
-        enhanced = code[1] if len(code) > 1 and code[1][:1] == "5" else "5.0.0"
+    for rcpt, why in failures.items():
+        diag = header_safe(why)
+        words = diag.split(" ")
+        status = words[1] if len(words) > 1 and words[1][:2] == "5." else "5.0.0"
         per_rcpt.append(
             f"Final-Recipient: rfc822; {header_safe(rcpt)}\r\nAction: failed\r\n"
-            f"Status: {enhanced}\r\nDiagnostic-Code: smtp; {diag}\r\n"
+            f"Status: {status}\r\nDiagnostic-Code: smtp; {diag}\r\n"
         )
-    body = (
+    status_body = (
         f"Reporting-MTA: dns; {header_safe(reporting_mta)}\r\n"
         f"X-GovMail-Queue-ID: {spool_id}\r\n\r\n" + "\r\n".join(per_rcpt)
-    )
-    status.set_content(body.encode("ascii", "replace"), "message", "delivery-status")
-    msg.attach(status)
-    headers_part = EmailMessage(policy=_POLICY)
+    ).encode("ascii", "replace")
     fields, _ = split_fields(original_raw)
-    headers_part.set_content(
-        b"".join(fields)[: 64 * 1024].decode("ascii", "replace"), subtype="rfc822-headers"
-    )
-    del headers_part["Content-Type"]
-    headers_part["Content-Type"] = "text/rfc822-headers"
-    msg.attach(headers_part)
-    msg.replace_header("Content-Type", 'multipart/report; report-type="delivery-status"')
-    return msg.as_bytes(policy=_POLICY)
+    head = EmailMessage(policy=_POLICY)
+    head["From"] = f"Mail Delivery System <{notice_from}>"
+    head["To"] = header_safe(original_from)
+    head["Subject"] = "Không gửi được thư / Undelivered Mail Returned to Sender"
+    head["Date"] = email.utils.formatdate(localtime=False)
+    head["Message-ID"] = email.utils.make_msgid(domain=notice_from.rpartition("@")[2] or None)
+    head["Auto-Submitted"] = "auto-replied"
+    head["MIME-Version"] = "1.0"
+    head["Content-Type"] = f'multipart/report; report-type=delivery-status; boundary="{boundary}"'
+    top = head.as_bytes(policy=_POLICY).split(b"\r\n\r\n", 1)[0]
+    b = boundary.encode()
+    return b"".join(
+        [
+            top, b"\r\n\r\n",
+            b"--" + b + b"\r\n", text.as_bytes(policy=_POLICY), b"\r\n",
+            b"--" + b + b"\r\nContent-Type: message/delivery-status\r\n\r\n",
+            status_body, b"\r\n",
+            b"--" + b + b"\r\nContent-Type: text/rfc822-headers\r\n\r\n",
+            b"".join(fields)[: 64 * 1024], b"\r\n",
+            b"--" + b + b"--\r\n",
+        ]
+    )  # fmt: skip
 
 
 def notice(

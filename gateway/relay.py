@@ -6,6 +6,7 @@ aiosmtplib's exceptions are translated once, in ``_mapped`` at this boundary.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
@@ -144,7 +145,7 @@ class SmtpNextHop:
         client, self._client = self._client, None
         if client is not None:
             with contextlib.suppress(Exception):
-                await client.quit()
+                await asyncio.wait_for(client.quit(), timeout=2)
             with contextlib.suppress(Exception):
                 client.close()
 

@@ -10,10 +10,12 @@ from policies.rules import Hit
 name = "official-sender-dkim-fail"
 stage = "message"
 reply = replies.DKIM_FAIL_OFFICIAL
+FAILING = ("fail", "permerror")
 
 
 def check(facts: RuleFacts) -> Hit | None:
-    if facts.direction not in ("inbound", "transit") or facts.dkim_result != "fail":
+    # permerror too: a signature whose key does not exist is how forgers "sign"
+    if facts.direction not in ("inbound", "transit") or facts.dkim_result not in FAILING:
         return None
     claimed = facts.header_from or facts.sender
     if claimed.cls is not DomainClass.OFFICIAL:
