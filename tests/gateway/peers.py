@@ -7,6 +7,7 @@ aiosmtpd#388), so tests talk to them with real clients on ephemeral ports.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -42,10 +43,8 @@ class LoopThread:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-        try:
+        with contextlib.suppress(Exception):
             self.run(_cancel_rest(), timeout=10)
-        except Exception:
-            pass
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
         self.loop.close()
