@@ -107,7 +107,9 @@ def _one(checker: dkim.DKIM, index: int, lookup: TxtLookup) -> SignatureResult:
         header_b = re.sub(rb"\s", b"", sig.get(b"b", b""))[:8].decode("ascii", "replace")
         ok = checker.verify(idx=index, dnsfunc=dnsfunc)
     except dkim.DKIMException:
-        return SignatureResult(domain, selector, "permerror", header_b)
+        # after the key was found, a broken hash or signature is a failure, not an error
+        result = "fail" if state["key"] else "permerror"
+        return SignatureResult(domain, selector, result, header_b)
     except Exception:
         return SignatureResult(domain, selector, "permerror", header_b)
     if ok:
@@ -212,7 +214,7 @@ def keygen(domain: str, selector: str, directory: Path, bits: int = 2048) -> tup
     path = directory / f"{selector}.{domain}.pem"
     path.write_bytes(pem)
     path.chmod(0o600)
-    p = base64.b64encode(public).decode("ascii")
+    p = "p=" + base64.b64encode(public).decode("ascii")
     chunks = " ".join(f'"{p[i : i + 250]}"' for i in range(0, len(p), 250))
     record = f'{selector}._domainkey.{domain}. IN TXT ( "v=DKIM1; k=rsa; " {chunks} )'
     return path, record
