@@ -79,6 +79,11 @@ def decode(data: bytes, path: Path | None = None) -> SpoolEntry:
     return SpoolEntry(meta, raw, path)
 
 
+def entry_id_of(path: Path, queue: str) -> str:
+    stem = path.name.rsplit(".", 1)[0]
+    return stem.split("-", 1)[1] if queue == "relay" else stem
+
+
 class Spool:
     def __init__(self, root: Path, fsync: bool = True, max_crashes: int = 3):
         self.root = Path(root)
@@ -181,7 +186,11 @@ class Spool:
         """Put back every ``.bak`` left by a crash; park those that crashed too often."""
         counts = {"recovered": 0, "parked": 0}
         for queue in ("relay", "archive", "quarantine"):
+            present = {entry_id_of(p, queue) for p in self.files(queue)}
             for bak in sorted(self.dir(queue).glob(f"*{WORKING}")):
+                if entry_id_of(bak, queue) in present:
+                    self.done(bak)  # ``replace`` had written the new state: this is stale
+                    continue
                 try:
                     entry = self.read(bak)
                 except (OSError, ValueError) as exc:

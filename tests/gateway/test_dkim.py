@@ -63,7 +63,9 @@ def test_gateway_verifies_inbound_before_changing_it(tmp_path, peer, start_gatew
     wait_for(lambda: peer.messages, what="relay")
     wait_for(lambda: gw.gateway.ctx.spool.files("quarantine"), what="quarantine")
     relayed = peer.messages[0].data
-    assert b"Authentication-Results: gw.ninhthuan.gov.vn; dkim=pass header.d=hanoi.gov.vn" in relayed
+    assert (
+        b"Authentication-Results: gw.ninhthuan.gov.vn; dkim=pass header.d=hanoi.gov.vn" in relayed
+    )
     assert b"header.d=evil" not in relayed  # the incoming one claiming our id was removed
     assert verify_dkim(relayed, txt.get).result == "pass"  # our additions kept it valid
     held = gw.gateway.ctx.spool.entries("quarantine")
@@ -108,7 +110,9 @@ def test_strip_only_our_authserv_id() -> None:
         b"Subject: x\r\n\r\nbody\r\n"
     )
     out = strip_our_results(raw, "gw.example")
-    assert out == b"Authentication-Results: other.example;\r\n dkim=fail\r\nSubject: x\r\n\r\nbody\r\n"
+    assert (
+        out == b"Authentication-Results: other.example;\r\n dkim=fail\r\nSubject: x\r\n\r\nbody\r\n"
+    )
 
 
 def test_keygen_command_prints_the_record(tmp_path: Path) -> None:
