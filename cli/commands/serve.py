@@ -35,7 +35,11 @@ def command(app: AppContext, listen: tuple[str, ...]) -> None:
     from config import ConfigError
     from gateway.service import Gateway, serve_forever
 
+    from config.logsetup import configure_logging
+
     settings = app.settings
+    # one line per transaction is the point of running in the foreground: INFO unless -v/-vv
+    configure_logging(settings, "INFO" if app.log_level == "WARNING" else app.log_level)
     if listen:
         try:
             settings.smtp.listen = (
