@@ -19,7 +19,7 @@ _MAX_HEADERS = 500
 
 def message_facts(raw: bytes, envelope: EnvelopeFacts, dkim_result: str = "none") -> MessageFacts:
     """Envelope facts plus what the headers and the MIME structure say. Never raises."""
-    parsed = parse_message(raw)
+    parsed = parse_message(_headers_only(raw) if _single_text_part(raw) else raw)
     message = parsed.message
     headers: tuple[tuple[str, str], ...] = ()
     header_from, subject, attachments = "", "", ()
@@ -37,6 +37,25 @@ def message_facts(raw: bytes, envelope: EnvelopeFacts, dkim_result: str = "none"
         attachments=attachments,
         dkim_result=dkim_result,
     )
+
+
+def _single_text_part(raw: bytes) -> bool:
+    """A message whose top Content-Type is text/* (or absent) has no attachments to list,
+    so its body need not be parsed on the SMTP path."""
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].lower()
+    at = head.find(b"\ncontent-type:")
+    if at < 0:
+        return not head.startswith(b"content-type:")
+    value = head[at + 14 : at + 80].lstrip()
+    return value.startswith(b"text/") and b"name=" not in head[at : at + 400]
+
+
+def _headers_only(raw: bytes) -> bytes:
+    for sep in (b"\r\n\r\n", b"\n\n"):
+        at = raw.find(sep)
+        if at >= 0:
+            return raw[: at + len(sep)]
+    return raw
 
 
 def _headers(message: Message) -> Iterator[tuple[str, str]]:

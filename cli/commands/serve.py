@@ -33,9 +33,8 @@ def command(app: AppContext, listen: tuple[str, ...]) -> None:
       swaks --server 127.0.0.1:2525 --from a@gmail.com --to vanthu@ninhthuan.gov.vn
     """
     from config import ConfigError
-    from gateway.service import Gateway, serve_forever
-
     from config.logsetup import configure_logging
+    from gateway.service import Gateway, serve_forever
 
     settings = app.settings
     # one line per transaction is the point of running in the foreground: INFO unless -v/-vv
