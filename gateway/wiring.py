@@ -16,4 +16,6 @@ def open_archive(settings: Settings, migrate: bool = True) -> Archive:
 
 def ingest_hooks(settings: Settings) -> list:
     """Hooks run after each committed batch, in this order."""
-    return []
+    from reports.exchange_log import ExchangeHook
+
+    return [ExchangeHook(settings)]

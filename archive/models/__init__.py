@@ -8,18 +8,36 @@ from archive.models.accounts import AuditEntry, LoginFailure, User, WebSession
 from archive.models.base import Base, UTCDateTime
 from archive.models.document import Document
 from archive.models.message import Address, Blob, IngestError, Message, MessageSource, Part
+from archive.models.reports import (
+    Agency,
+    AgencyAddress,
+    AgencyCodeRow,
+    AgencyDomain,
+    Exchange,
+    ExchangeDirty,
+    ExchangeMonth,
+    RegisterTotal,
+)
 
 __all__ = [
     "Address",
+    "Agency",
+    "AgencyAddress",
+    "AgencyCodeRow",
+    "AgencyDomain",
     "AuditEntry",
     "Base",
     "Blob",
     "Document",
+    "Exchange",
+    "ExchangeDirty",
+    "ExchangeMonth",
     "IngestError",
     "LoginFailure",
     "Message",
     "MessageSource",
     "Part",
+    "RegisterTotal",
     "UTCDateTime",
     "User",
     "WebSession",
