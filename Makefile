@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 deps: $(STAMP)
 
-## make run: create .venv, install, initialise var/, run the main job.
+## make run: create .venv, install, initialise var/, import the samples, run the gateway.
 run: $(STAMP)
 	$(BIN)/govmail init
 	@if [ -d "$(CORPUS)" ]; then \
@@ -32,6 +32,9 @@ run: $(STAMP)
 	  $(BIN)/govmail import samples/; \
 	fi
 	$(BIN)/govmail stats
+	@echo "govmail serve: SMTP on 127.0.0.1:2525; try from a second terminal:"
+	@echo "  swaks --server 127.0.0.1:2525 --from ai@gmail.com --to vanthu@ninhthuan.gov.vn"
+	exec $(BIN)/govmail serve
 
 ## make test: install test dependencies and run the whole suite.
 test: $(STAMP)
@@ -49,6 +52,8 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/policy.py
+	$(BIN)/python benchmarks/gateway.py
 
 clean-var:
 	rm -rf var/

@@ -1,0 +1,104 @@
+"""aiosmtpd hooks, kept thin: turn the session into facts, ask, answer from the table."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from gateway.addresses import check_address, check_recipient, may_relay
+from gateway.context import GatewayContext
+from gateway.pipeline import on_data
+from gateway.txlog import TransactionLog
+from policies import EnvelopeFacts
+from policies import replies as R
+
+error_log = logging.getLogger("govmail.error")
+
+
+def client_ip(session) -> str:
+    peer = session.peer
+    return peer[0] if isinstance(peer, tuple) else str(peer or "")
+
+
+class GatewayHandler:
+    def __init__(self, ctx: GatewayContext):
+        self.ctx = ctx
+
+    def _log(self, server, session) -> TransactionLog:
+        tx = getattr(server, "txlog", None)
+        if tx is None:
+            tx = server.txlog = TransactionLog(uuid.uuid4().hex[:12], client_ip(session))
+        tx.helo = session.host_name or ""
+        return tx
+
+    def _envelope_facts(self, session, envelope, rcpts) -> EnvelopeFacts:
+        ip = client_ip(session)
+        return EnvelopeFacts(
+            mail_from=envelope.mail_from or "",
+            rcpt_to=tuple(rcpts),
+            client_ip=ip,
+            helo=session.host_name or "",
+            authenticated=bool(session.authenticated),
+            trusted_network=ip in self.ctx.trusted,
+        )
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        checked = check_address(address, allow_empty=True)
+        if not checked.ok:
+            return R.BAD_SENDER.line()
+        ip = client_ip(session)
+        if ip not in self.ctx.trusted and not self.ctx.rate.allow(ip):
+            return R.RATE_LIMITED.line()
+        tx = self._log(server, session)
+        tx.mail_from, tx.rcpt_to, tx.refused_rcpt = checked.address, [], []
+        envelope.mail_from = checked.address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        tx = self._log(server, session)
+        if len(envelope.rcpt_tos) >= self.ctx.settings.smtp.max_recipients:
+            return R.TOO_MANY_RECIPIENTS.line()
+        checked = check_recipient(getattr(server, "last_rcpt_arg", ""), address)
+        if not checked.ok:
+            tx.refused_rcpt.append({"rcpt": address, "why": checked.problem})
+            return R.BAD_ADDRESS.line()
+        trusted = client_ip(session) in self.ctx.trusted
+        if not may_relay(checked.domain, self.ctx.local_domains, trusted):
+            tx.refused_rcpt.append({"rcpt": checked.address, "why": "relay denied"})
+            return R.RELAY_DENIED.line()
+        facts = self._envelope_facts(session, envelope, [checked.address])
+        verdict = await asyncio.to_thread(self.ctx.engine.check_envelope, facts)
+        if verdict.refuses:
+            tx.refused_rcpt.append({"rcpt": checked.address, "rule": verdict.rule})
+            return verdict.smtp_reply()
+        envelope.rcpt_tos.append(checked.address)
+        envelope.rcpt_options.extend(rcpt_options)
+        tx.rcpt_to.append(checked.address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        tx = self._log(server, session)
+        facts = self._envelope_facts(session, envelope, envelope.rcpt_tos)
+        result = await on_data(self.ctx, envelope.original_content, facts)
+        verdict = result.verdict
+        tx.emit(
+            result.outcome,
+            queue_id=result.spool_id,
+            action=verdict.action if verdict else None,
+            rule=verdict.rule if verdict else None,
+            reason=verdict.reason_en if verdict and verdict.matched else None,
+            dry_run=verdict.would_action if verdict else None,
+            direction=verdict.facts.get("direction") if verdict else None,
+            dkim=result.dkim,
+            size=result.size,
+            attachments=result.attachments,
+        )
+        server.txlog = None
+        return result.reply
+
+    async def handle_exception(self, error: Exception) -> str:
+        log_id = uuid.uuid4().hex[:12]
+        error_log.error("smtp session error [id %s]", log_id, exc_info=error)
+        return R.TEMPORARY_FAILURE.line(log_id=log_id)

@@ -1,0 +1,169 @@
+"""Deliver spooled mail to the next hop: backoff, per-recipient outcomes, bounces.
+
+Each file is claimed (renamed to ``.bak``) before delivery and released only after the
+outcome is durable: delivered recipients leave ``pending``, temporary failures come back
+with a later attempt time, permanent ones produce one DSN to the sender. An unexpected
+error in one item never stops the worker: the item counts a crash and is parked after
+``max_crashes`` (``govmail spool requeue`` brings it back).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from gateway.context import GatewayContext
+from gateway.messages import bounce
+from gateway.relay import DeliveryError, DeliveryResult, NextHop, PermanentFailure
+from gateway.spool import Spool, SpoolEntry, SpoolMeta, new_id
+
+log = logging.getLogger("govmail.smtp")
+error_log = logging.getLogger("govmail.error")
+
+
+def backoff(attempts: int, base: float, cap: float) -> float:
+    """Seconds before attempt ``attempts + 1``: base, 2·base, 4·base … up to cap."""
+    return min(cap, base * (2 ** max(attempts - 1, 0)))
+
+
+class RelayWorker:
+    def __init__(self, ctx: GatewayContext, hop_factory: Callable[[], NextHop]):
+        self.ctx = ctx
+        self.spool: Spool = ctx.spool
+        self.hop_factory = hop_factory
+        self.queue: asyncio.Queue[Path] = asyncio.Queue()
+        self.tasks: list[asyncio.Task] = []
+        self.inflight: set[str] = set()
+        self._stopping = False
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        workers = self.ctx.settings.smtp.relay_workers
+        self.tasks = [loop.create_task(self._scan())]
+        self.tasks += [loop.create_task(self._deliver_loop()) for _ in range(workers)]
+
+    async def stop(self) -> None:
+        """Finish deliveries in flight, then stop; undelivered mail stays spooled."""
+        self._stopping = True
+        self.ctx.relay_wakeup.set()
+        scan, *workers = self.tasks
+        scan.cancel()
+        for _ in workers:
+            await self.queue.put(None)  # type: ignore[arg-type]
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _scan(self) -> None:
+        """Feed due files to the workers; wake on new mail or every second for retries."""
+        while not self._stopping:
+            self.ctx.relay_wakeup.clear()
+            for path in await asyncio.to_thread(self.spool.files, "relay", time.time()):
+                if path.name not in self.inflight:
+                    self.inflight.add(path.name)
+                    await self.queue.put(path)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.ctx.relay_wakeup.wait(), timeout=1.0)
+
+    async def _deliver_loop(self) -> None:
+        hop = self.hop_factory()
+        try:
+            while True:
+                path = await self.queue.get()
+                if path is None:
+                    return
+                try:
+                    await self.process(path, hop)
+                finally:
+                    self.inflight.discard(path.name)
+        finally:
+            await hop.close()
+
+    async def process(self, path: Path, hop: NextHop) -> None:
+        bak = await asyncio.to_thread(self.spool.claim, path)
+        if bak is None:
+            return
+        entry: SpoolEntry | None = None
+        try:
+            entry = await asyncio.to_thread(self.spool.read, bak)
+            await self._attempt(entry, bak, hop)
+        except Exception as exc:  # a bug or bad data: count it, never lose the message
+            error_log.exception("relay of %s failed unexpectedly", path.name)
+            await asyncio.to_thread(self._crashed, entry, bak, exc)
+
+    def _crashed(self, entry: SpoolEntry | None, bak: Path, exc: Exception) -> None:
+        if entry is None:
+            bak.rename(self.spool.dir("bad") / (bak.stem + ".unreadable"))
+            return
+        entry.meta.crashes += 1
+        if entry.meta.crashes >= self.spool.max_crashes:
+            self.spool.park(entry, "relay", f"{type(exc).__name__}: {exc}", bak)
+        else:
+            entry.meta.next_attempt = time.time() + self.ctx.settings.smtp.retry_base_seconds
+            self.spool.replace(entry, "relay", bak)
+
+    async def _attempt(self, entry: SpoolEntry, bak: Path, hop: NextHop) -> None:
+        meta = entry.meta
+        started = time.monotonic()
+        try:
+            result = await hop.deliver(meta.mail_from, list(meta.pending), entry.raw)
+        except PermanentFailure as exc:
+            result = DeliveryResult(permanent={r: str(exc) for r in meta.pending})
+        except DeliveryError as exc:
+            result = DeliveryResult(temporary={r: str(exc) for r in meta.pending})
+        meta.attempts += 1
+        self._log(meta, result, started)
+        await asyncio.to_thread(self._settle, entry, bak, result)
+
+    def _settle(self, entry: SpoolEntry, bak: Path, result: DeliveryResult) -> None:
+        meta = entry.meta
+        smtp = self.ctx.settings.smtp
+        permanent = dict(result.permanent)
+        if result.temporary and time.time() - meta.received_at > smtp.give_up_hours * 3600:
+            permanent.update({r: f"gave up: {why}" for r, why in result.temporary.items()})
+            result.temporary.clear()
+        if permanent:
+            self._bounce(entry, permanent)
+        meta.pending = list(result.temporary)
+        if not meta.pending:
+            self.spool.done(bak)
+            return
+        meta.last_error = next(iter(result.temporary.values()))[:500]
+        meta.next_attempt = time.time() + backoff(
+            meta.attempts, smtp.retry_base_seconds, smtp.retry_max_seconds
+        )
+        self.spool.replace(entry, "relay", bak)
+
+    def _bounce(self, entry: SpoolEntry, failures: dict[str, str]) -> None:
+        meta = entry.meta
+        if not meta.mail_from or meta.kind != "mail":
+            log.warning(json.dumps({"event": "undeliverable", "id": meta.id, "to": failures}))
+            return  # never bounce a bounce or a notice
+        policy = self.ctx.engine.policy
+        raw = bounce(
+            self.ctx.hostname, policy.notice_from, meta.mail_from, entry.raw, failures, meta.id
+        )
+        dsn = SpoolMeta(id=new_id(), mail_from="", rcpt_to=[meta.mail_from], kind="bounce")
+        self.spool.put(SpoolEntry(dsn, raw), "relay")  # the scanner finds it within a second
+
+    def _log(self, meta: SpoolMeta, result: DeliveryResult, started: float) -> None:
+        log.info(
+            json.dumps(
+                {
+                    "event": "relay",
+                    "id": meta.id,
+                    "kind": meta.kind,
+                    "attempt": meta.attempts,
+                    "delivered": result.delivered,
+                    "temporary": result.temporary,
+                    "permanent": result.permanent,
+                    "ms": round((time.monotonic() - started) * 1000, 1),
+                },
+                ensure_ascii=False,
+            )
+        )

@@ -1,0 +1,130 @@
+"""The SMTP listener: aiosmtpd's protocol with admission control and deadlines.
+
+aiosmtpd's ``timeout`` restarts on every line, so a client trickling a byte at a time could
+hold a session for ever; here a whole-session deadline and a DATA deadline close it with a
+421. Servers are created with ``loop.create_server`` (port 0 works; aiosmtpd's Controller
+cannot bind it, aiosmtpd#388).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+from aiosmtpd.smtp import SMTP
+
+from gateway.context import GatewayContext
+from gateway.handler import GatewayHandler, client_ip
+from policies import replies as R
+
+
+class GatewaySMTP(SMTP):
+    def __init__(self, handler: GatewayHandler, ctx: GatewayContext, **kwargs):
+        super().__init__(handler, **kwargs)
+        self.ctx = ctx
+        self.txlog = None
+        self.last_rcpt_arg = ""
+        self._admitted_ip: str | None = None
+        self._deadline: asyncio.TimerHandle | None = None
+        self._data_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        upgrading = self._original_transport is not None  # STARTTLS on this session
+        if not upgrading:
+            peer = transport.get_extra_info("peername")
+            ip = peer[0] if isinstance(peer, tuple) else ""
+            if not self.ctx.accepting:
+                self._refuse(transport, R.SHUTTING_DOWN)
+                return
+            if not self.ctx.connections.admit(ip):
+                self._refuse(transport, R.TOO_MANY_CONNECTIONS)
+                return
+            self._admitted_ip = ip
+            self.ctx.sessions.add(self)
+            limit = self.ctx.settings.smtp.session_timeout_seconds
+            self._deadline = self.loop.call_later(limit, self._expire)
+        super().connection_made(transport)
+
+    @staticmethod
+    def _refuse(transport: asyncio.BaseTransport, reply) -> None:
+        transport.write((reply.line() + "\r\n").encode("ascii"))  # type: ignore[attr-defined]
+        transport.close()
+
+    def connection_lost(self, error: Exception | None) -> None:
+        self._release()
+        if self.session is not None and self._handler_coroutine is not None:
+            super().connection_lost(error)
+
+    def _release(self) -> None:
+        if self._admitted_ip is not None:
+            self.ctx.connections.release(self._admitted_ip)
+            self._admitted_ip = None
+        self.ctx.sessions.discard(self)
+        for handle in (self._deadline, self._data_deadline):
+            if handle is not None:
+                handle.cancel()
+
+    def _expire(self) -> None:
+        """Whole-session or DATA deadline: say why and hang up."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write((R.SESSION_TIMEOUT.line() + "\r\n").encode("ascii"))
+            self.transport.close()
+        self._release()
+
+    async def smtp_RCPT(self, arg: str | None) -> None:
+        self.last_rcpt_arg = arg or ""
+        await super().smtp_RCPT(arg)
+
+    async def smtp_DATA(self, arg: str) -> None:
+        limit = self.ctx.settings.smtp.data_timeout_seconds
+        self._data_deadline = self.loop.call_later(limit, self._expire)
+        try:
+            await super().smtp_DATA(arg)
+        finally:
+            if self._data_deadline is not None:
+                self._data_deadline.cancel()
+                self._data_deadline = None
+
+    @property
+    def idle(self) -> bool:
+        """Between transactions (no MAIL given), so closing loses nothing."""
+        return self.envelope is None or not self.envelope.mail_from
+
+
+def tls_context(ctx: GatewayContext) -> ssl.SSLContext | None:
+    smtp = ctx.settings.smtp
+    if smtp.tls_cert is None or smtp.tls_key is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(smtp.tls_cert), str(smtp.tls_key))
+    return context
+
+
+async def start_listener(ctx: GatewayContext, host: str, port: int) -> asyncio.AbstractServer:
+    smtp = ctx.settings.smtp
+    handler = GatewayHandler(ctx)
+    tls = tls_context(ctx)
+
+    def factory() -> GatewaySMTP:
+        return GatewaySMTP(
+            handler,
+            ctx,
+            hostname=ctx.hostname,
+            ident="govmail",
+            data_size_limit=ctx.settings.limits.max_message_bytes,
+            enable_SMTPUTF8=False,
+            decode_data=False,
+            tls_context=tls,
+            require_starttls=smtp.require_tls,
+            timeout=smtp.command_timeout_seconds,
+        )
+
+    loop = asyncio.get_running_loop()
+    return await loop.create_server(factory, host=host, port=port)
+
+
+def bound_port(server: asyncio.AbstractServer) -> int:
+    return server.sockets[0].getsockname()[1]
+
+
+__all__ = ["GatewaySMTP", "bound_port", "client_ip", "start_listener"]

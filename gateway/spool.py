@@ -1,0 +1,231 @@
+"""The durable spool, in the manner of Mailman's switchboard.
+
+One file per message and queue: a first line of JSON metadata, then the raw message. A file
+is written under ``tmp/``, flushed, and linked into its queue directories (``relay``,
+``quarantine``, ``archive``) before the client hears ``250``; ``write_batch`` does that for
+many sessions with one flush (group commit). A worker renames a file to ``.bak`` while it
+works on it; at start-up ``recover`` puts every ``.bak`` back, counting a crash, and parks a
+message that crashed ``max_crashes`` times in ``bad/`` where ``govmail spool`` lists and
+requeues it. Relay file names start with the time of the next attempt, so finding due work
+never reads a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from gateway.durable import fsync_dir, sync_filesystem
+
+MAGIC = b"GMSPOOL1 "
+QUEUES = ("relay", "quarantine", "archive", "bad")
+SUFFIX = ".msg"
+WORKING = ".bak"
+
+
+def new_id() -> str:
+    return time.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:12]
+
+
+@dataclass
+class SpoolMeta:
+    id: str
+    mail_from: str
+    rcpt_to: list[str]
+    kind: str = "mail"  # mail | bounce | notice
+    pending: list[str] = field(default_factory=list)  # recipients not delivered yet
+    received_at: float = field(default_factory=time.time)
+    client_ip: str = ""
+    helo: str = ""
+    direction: str | None = None
+    action: str = "accept"
+    rule: str = "default"
+    reason_vi: str = ""
+    reason_en: str = ""
+    dkim_result: str | None = None
+    attempts: int = 0
+    next_attempt: float = 0.0
+    crashes: int = 0
+    last_error: str = ""
+    origin: str = ""  # the queue a parked message came from
+    subject: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.pending:
+            self.pending = list(self.rcpt_to)
+
+
+@dataclass
+class SpoolEntry:
+    meta: SpoolMeta
+    raw: bytes
+    path: Path | None = None
+
+    def encode(self) -> bytes:
+        head = json.dumps(asdict(self.meta), ensure_ascii=True, separators=(",", ":"))
+        return MAGIC + head.encode("ascii") + b"\n" + self.raw
+
+
+def decode(data: bytes, path: Path | None = None) -> SpoolEntry:
+    if not data.startswith(MAGIC):
+        raise ValueError(f"{path}: not a govmail spool file")
+    head, _, raw = data[len(MAGIC) :].partition(b"\n")
+    meta = SpoolMeta(**json.loads(head))
+    return SpoolEntry(meta, raw, path)
+
+
+def entry_id_of(path: Path, queue: str) -> str:
+    stem = path.name.rsplit(".", 1)[0]
+    return stem.split("-", 1)[1] if queue == "relay" else stem
+
+
+class Spool:
+    def __init__(self, root: Path, fsync: bool = True, max_crashes: int = 3):
+        self.root = Path(root)
+        self.fsync = fsync
+        self.max_crashes = max_crashes
+        for name in (*QUEUES, "tmp"):
+            (self.root / name).mkdir(parents=True, exist_ok=True)
+
+    def dir(self, queue: str) -> Path:
+        return self.root / queue
+
+    # -- writing --------------------------------------------------------------------
+    def write_batch(self, items: list[tuple[SpoolEntry, tuple[str, ...]]]) -> list[Path]:
+        """Make every entry durable in its queues with one flush; returns the first paths."""
+        temps = []
+        for entry, _queues in items:
+            tmp = self.root / "tmp" / f"{entry.meta.id}{SUFFIX}"
+            with open(tmp, "wb") as fh:
+                fh.write(entry.encode())
+                if self.fsync and len(items) == 1:
+                    os.fdatasync(fh.fileno())
+            temps.append(tmp)
+        if self.fsync and len(items) > 1:
+            sync_filesystem(self.root)  # one flush for the whole batch
+        touched: set[Path] = set()
+        firsts = []
+        for (entry, queues), tmp in zip(items, temps, strict=True):
+            first = None
+            for queue in queues:
+                target = self.dir(queue) / self.file_name(entry, queue)
+                os.link(tmp, target)
+                touched.add(target.parent)
+                first = first or target
+            os.unlink(tmp)
+            entry.path = first
+            firsts.append(first)
+        if self.fsync:
+            for directory in touched:
+                fsync_dir(directory)
+        return firsts
+
+    def put(self, entry: SpoolEntry, *queues: str) -> Path:
+        return self.write_batch([(entry, queues)])[0]
+
+    @staticmethod
+    def file_name(entry: SpoolEntry, queue: str) -> str:
+        if queue == "relay":
+            return f"{int(entry.meta.next_attempt):010d}-{entry.meta.id}{SUFFIX}"
+        return f"{entry.meta.id}{SUFFIX}"
+
+    # -- reading and working ----------------------------------------------------------
+    def files(self, queue: str, due_before: float | None = None) -> list[Path]:
+        """Queue files in order; for ``relay`` only those due before ``due_before``."""
+        names = sorted(n for n in os.listdir(self.dir(queue)) if n.endswith(SUFFIX))
+        if due_before is not None:
+            names = [n for n in names if int(n.split("-", 1)[0]) <= due_before]
+        return [self.dir(queue) / n for n in names]
+
+    def read(self, path: Path) -> SpoolEntry:
+        return decode(path.read_bytes(), path)
+
+    def find(self, queue: str, entry_id: str) -> Path | None:
+        for path in self.dir(queue).iterdir():
+            if path.name.endswith(SUFFIX) and entry_id in path.name:
+                return path
+        return None
+
+    def claim(self, path: Path) -> Path | None:
+        """Rename to ``.bak`` while working; None if another worker took it first."""
+        bak = path.with_suffix(WORKING)
+        try:
+            os.rename(path, bak)
+        except FileNotFoundError:
+            return None
+        return bak
+
+    def done(self, bak: Path) -> None:
+        """The work is finished: the file goes, durably."""
+        try:
+            os.unlink(bak)
+        except FileNotFoundError:
+            return
+        if self.fsync:
+            fsync_dir(bak.parent)
+
+    def replace(self, entry: SpoolEntry, queue: str, bak: Path | None) -> Path:
+        """Write ``entry`` (new metadata) into ``queue`` and drop the working copy."""
+        path = self.put(entry, queue)
+        if bak is not None:
+            self.done(bak)
+        return path
+
+    def park(self, entry: SpoolEntry, origin: str, error: str, bak: Path | None) -> Path:
+        """Move a message that cannot be processed to ``bad/``, recording where it was."""
+        entry.meta.origin = origin
+        entry.meta.last_error = error[:2000]
+        return self.replace(entry, "bad", bak)
+
+    def recover(self) -> dict[str, int]:
+        """Put back every ``.bak`` left by a crash; park those that crashed too often."""
+        counts = {"recovered": 0, "parked": 0}
+        for queue in ("relay", "archive", "quarantine"):
+            present = {entry_id_of(p, queue) for p in self.files(queue)}
+            for bak in sorted(self.dir(queue).glob(f"*{WORKING}")):
+                if entry_id_of(bak, queue) in present:
+                    self.done(bak)  # ``replace`` had written the new state: this is stale
+                    continue
+                try:
+                    entry = self.read(bak)
+                except (OSError, ValueError) as exc:
+                    os.rename(bak, self.dir("bad") / (bak.stem + ".unreadable"))
+                    counts["parked"] += 1
+                    del exc
+                    continue
+                entry.meta.crashes += 1
+                if entry.meta.crashes >= self.max_crashes:
+                    self.park(entry, queue, f"crashed {entry.meta.crashes} times", bak)
+                    counts["parked"] += 1
+                else:
+                    self.replace(entry, queue, bak)
+                    counts["recovered"] += 1
+        for tmp in (self.root / "tmp").iterdir():
+            tmp.unlink(missing_ok=True)  # never acknowledged: the client will resend
+        return counts
+
+    def requeue(self, entry_id: str) -> Path | None:
+        """Move a parked message back to the queue it came from, crash count reset."""
+        path = self.find("bad", entry_id)
+        if path is None:
+            return None
+        entry = self.read(path)
+        queue = entry.meta.origin if entry.meta.origin in QUEUES[:3] else "relay"
+        entry.meta.crashes = 0
+        entry.meta.next_attempt = 0.0
+        entry.meta.last_error = ""
+        new = self.put(entry, queue)
+        self.done(path)
+        return new
+
+    def entries(self, queue: str) -> Iterator[SpoolEntry]:
+        for path in self.files(queue):
+            try:
+                yield self.read(path)
+            except (OSError, ValueError):
+                continue
