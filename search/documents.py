@@ -8,7 +8,6 @@ the scope tokens saying which mailboxes and domains may see the message.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from collections import defaultdict
@@ -23,6 +22,7 @@ from archive.body_text import decode_text
 from archive.models import Address, Document, Message, MessageSource, Part
 from search import fields as F
 from search.vietnamese import AGENCY_CODE, DOCNUM, analyse, document_number, keyword
+from search.visibility import involved
 
 DIRECTION = {"inbound": "in", "outbound": "out", "internal": "internal", "in": "in", "out": "out"}
 MAX_TEXT_CHARS = 2_000_000
@@ -206,11 +206,4 @@ def _document(data: dict, blobs: BlobStore) -> IndexDoc:
 
 
 def _scope_addresses(data: dict) -> set[str]:
-    found = {a.address for a in data["addresses"] if a.address}
-    for source in data["sources"]:
-        if source.mail_from:
-            found.add(source.mail_from.lower())
-        if source.rcpt_to:
-            with contextlib.suppress(ValueError):
-                found.update(r.lower() for r in json.loads(source.rcpt_to))
-    return found
+    return involved(data["addresses"], data["sources"])

@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 from archive.ingest import Archive
 from config import Settings
 from web.pages import not_found, render, sign_in_redirect, viewer_of
-from web.routes import audit_log, auth
+from web.routes import audit_log, auth, messages, quarantine_pages, report_pages, search_pages
 from web.security import SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
@@ -47,7 +47,10 @@ def create_app(settings: Settings, archive: Archive) -> Starlette:
         Route("/", home),
         *auth.routes,
         *audit_log.routes,
-        *_feature_routes(),
+        *search_pages.routes,
+        *messages.routes,
+        *report_pages.routes,
+        *quarantine_pages.routes,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
@@ -55,17 +58,3 @@ def create_app(settings: Settings, archive: Archive) -> Starlette:
     app.state.archive = archive
     app.add_middleware(SecurityHeaders, hsts=settings.web.tls_cert is not None)
     return app
-
-
-def _feature_routes() -> list:
-    """Pages over search, messages, reports and quarantine, as their packages land."""
-    found = []
-    for name in ("search_pages", "messages", "reports", "quarantine"):
-        try:
-            module = __import__(f"web.routes.{name}", fromlist=["routes"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"web.routes.{name}":
-                raise
-            continue
-        found += module.routes
-    return found

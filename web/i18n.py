@@ -78,6 +78,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "reports": ("Báo cáo", "Reports"),
     "period": ("Kỳ báo cáo", "Period"),
     "level": ("Cấp", "Level"),
+    "by": ("Theo", "By"),
+    "month": ("Tháng", "Month"),
     "show": ("Xem", "Show"),
     "export": ("Xuất", "Export"),
     "quarantine": ("Thư bị giữ lại", "Quarantine"),

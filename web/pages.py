@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -57,9 +57,15 @@ def render(
         day=lambda value: format_date(value, lang),
         csrf=viewer.session.csrf_token if viewer else "",
         path=request.url.path,
+        page_query=_page_query,
         **context,
     )
     return HTMLResponse(html, status_code=status)
+
+
+def _page_query(params, page: int) -> str:
+    items = [(k, v) for k, v in params.multi_items() if k != "page"]
+    return urlencode([*items, ("page", str(page))])
 
 
 def sign_in_redirect(request: Request) -> RedirectResponse:

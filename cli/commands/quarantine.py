@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import click
 from rich.table import Table
 
@@ -24,28 +22,6 @@ def command() -> None:
     """
 
 
-def _spool(app: AppContext):
-    from gateway.context import open_spool
-
-    return open_spool(app.settings)
-
-
-def _row(entry) -> dict:
-    meta = entry.meta
-    return {
-        "id": meta.id,
-        "received_at": datetime.fromtimestamp(meta.received_at, UTC).isoformat(timespec="seconds"),
-        "from": meta.mail_from,
-        "to": meta.rcpt_to,
-        "subject": meta.subject,
-        "rule": meta.rule,
-        "reason": meta.reason_en,
-        "reason_vi": meta.reason_vi,
-        "dkim": meta.dkim_result,
-        "size": len(entry.raw),
-    }
-
-
 @command.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @pass_app
@@ -57,7 +33,9 @@ def list_(app: AppContext, as_json: bool) -> None:
       govmail quarantine list
       govmail quarantine list --json | jq '.[].id'
     """
-    rows = [_row(e) for e in _spool(app).entries("quarantine")]
+    from gateway import quarantine
+
+    rows = [quarantine.summary(e) for e in quarantine.held(app.settings)]
     if as_json:
         print_json(rows)
         return
@@ -85,15 +63,15 @@ def show(app: AppContext, entry_id: str, raw: bool, as_json: bool) -> None:
       govmail quarantine show 20261124153000-1a2b3c4d5e6f
       govmail quarantine show 20261124153000-1a2b3c4d5e6f --raw > held.eml
     """
-    spool = _spool(app)
-    path = spool.find("quarantine", entry_id)
-    if path is None:
+    from gateway import quarantine
+
+    entry = quarantine.get(app.settings, entry_id)
+    if entry is None:
         raise click.ClickException(f"no quarantined message {entry_id}")
-    entry = spool.read(path)
     if raw:
         click.get_binary_stream("stdout").write(entry.raw)
         return
-    row = _row(entry)
+    row = quarantine.summary(entry)
     if as_json:
         print_json(row)
         return
@@ -113,20 +91,14 @@ def release(app: AppContext, entry_ids: tuple[str, ...]) -> None:
     Examples:
       govmail quarantine release 20261124153000-1a2b3c4d5e6f
     """
-    spool = _spool(app)
+    from gateway import quarantine
+
     failed = False
     for entry_id in entry_ids:
-        path = spool.find("quarantine", entry_id)
-        bak = spool.claim(path) if path else None
-        if bak is None:
+        if not quarantine.release(app.settings, entry_id):
             app.err.print(f"[red]not found[/red]: {entry_id}")
             failed = True
             continue
-        entry = spool.read(bak)
-        entry.meta.action = "released"
-        entry.meta.pending = list(entry.meta.rcpt_to)
-        entry.meta.next_attempt = 0.0
-        spool.replace(entry, "relay", bak)
         app.console.print(f"released {entry_id}: queued for the next hop")
     if failed:
         raise SystemExit(EXIT_FAILURE)
@@ -142,15 +114,14 @@ def delete(app: AppContext, entry_ids: tuple[str, ...]) -> None:
     Examples:
       govmail quarantine delete 20261124153000-1a2b3c4d5e6f
     """
-    spool = _spool(app)
+    from gateway import quarantine
+
     failed = False
     for entry_id in entry_ids:
-        path = spool.find("quarantine", entry_id)
-        if path is None:
+        if not quarantine.delete(app.settings, entry_id):
             app.err.print(f"[red]not found[/red]: {entry_id}")
             failed = True
             continue
-        spool.done(path)
         app.console.print(f"deleted {entry_id}")
     if failed:
         raise SystemExit(EXIT_FAILURE)

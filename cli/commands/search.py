@@ -59,8 +59,8 @@ def command() -> None:
 @click.option(
     "--as",
     "as_",
-    metavar="ADDRESS",
-    help="Only what this mailbox (or @domain) may see; default: everything.",
+    metavar="WHO",
+    help="Only what this mailbox, @domain or agency code may see; default: everything.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @pass_app
@@ -78,7 +78,7 @@ def query(
 
     text = " ".join(words)
     try:
-        scope = Scope.parse(as_) if as_ else Scope.all()
+        scope = _scope(app, as_) if as_ else Scope.all()
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--as") from None
     service = SearchService(app.settings, app.archive())
@@ -114,6 +114,25 @@ def query(
         app.console.print(
             f"         [dim]{escape(hit.matched_in)}:[/dim] {escape(hit.snippet.text('*'))}"
         )
+
+
+def _scope(app: AppContext, value: str):
+    """A mailbox, ``@domain``/domain, ``*``, or an agency code from the directory."""
+    from gateway.access import agency_scope
+    from reports.directory import AgencyNotFound
+    from search.scope import Scope
+
+    try:
+        return Scope.parse(value)
+    except ValueError:
+        with app.archive().sessions() as session:
+            try:
+                return agency_scope(session, value)
+            except AgencyNotFound:
+                raise ValueError(
+                    f"{value!r} is not a mailbox, a mail domain or an agency code in the "
+                    "directory (see govmail agencies list)"
+                ) from None
 
 
 @command.command("check")

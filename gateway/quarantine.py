@@ -1,0 +1,65 @@
+"""Held messages: list, show, release (on to the relay queue), delete.
+
+Shared by ``govmail quarantine`` and the web's quarantine page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from config import Settings
+from gateway.context import open_spool
+from gateway.spool import SpoolEntry
+
+QUEUE = "quarantine"
+
+
+def summary(entry: SpoolEntry) -> dict:
+    meta = entry.meta
+    return {
+        "id": meta.id,
+        "received_at": datetime.fromtimestamp(meta.received_at, UTC).isoformat(timespec="seconds"),
+        "from": meta.mail_from,
+        "to": meta.rcpt_to,
+        "subject": meta.subject,
+        "rule": meta.rule,
+        "reason": meta.reason_en,
+        "reason_vi": meta.reason_vi,
+        "dkim": meta.dkim_result,
+        "size": len(entry.raw),
+    }
+
+
+def held(settings: Settings) -> list[SpoolEntry]:
+    return list(open_spool(settings).entries(QUEUE))
+
+
+def get(settings: Settings, entry_id: str) -> SpoolEntry | None:
+    spool = open_spool(settings)
+    path = spool.find(QUEUE, entry_id)
+    return spool.read(path) if path is not None else None
+
+
+def release(settings: Settings, entry_id: str) -> bool:
+    """Move a held message to the relay queue (a running gateway delivers it at once)."""
+    spool = open_spool(settings)
+    path = spool.find(QUEUE, entry_id)
+    bak = spool.claim(path) if path else None
+    if bak is None:
+        return False
+    entry = spool.read(bak)
+    entry.meta.action = "released"
+    entry.meta.pending = list(entry.meta.rcpt_to)
+    entry.meta.next_attempt = 0.0
+    spool.replace(entry, "relay", bak)
+    return True
+
+
+def delete(settings: Settings, entry_id: str) -> bool:
+    """Drop a held message (its archived copy stays in the archive)."""
+    spool = open_spool(settings)
+    path = spool.find(QUEUE, entry_id)
+    if path is None:
+        return False
+    spool.done(path)
+    return True
