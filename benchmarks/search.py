@@ -180,6 +180,43 @@ def bench_reindex(n: int, workdir: Path, zipf: Zipf, engine: str) -> dict:
     }
 
 
+def bench_freshness(n: int, workdir: Path) -> dict:
+    """Seconds from handing a message to the archive until a search finds it (p50/p95),
+    one message at a time through the archive with its ingest hooks, as the gateway's
+    archive worker does."""
+    from email.message import EmailMessage
+
+    from config import load_settings
+    from gateway.wiring import open_archive
+    from search.service import SearchService
+
+    env = {"GOVMAIL_STORAGE__DATA_DIR": json.dumps(str(workdir / "fresh"))}
+    settings = load_settings(None, env=env)
+    archive = open_archive(settings)
+    service = SearchService(settings, archive)
+    delays = []
+    for i in range(n):
+        msg = EmailMessage()
+        msg["From"] = "vanthu@ninhthuan.gov.vn"
+        msg["To"] = "sotttt@ninhthuan.gov.vn"
+        msg["Subject"] = f"Thông báo số {i}"
+        msg.set_content(f"Nội dung kiểm tra độ tươi mã{i}x")
+        start = time.perf_counter()
+        archive.ingest(bytes(msg))
+        while not service.search(f"mã{i}x", Scope.all()).total:
+            time.sleep(0.001)
+        delays.append(time.perf_counter() - start)
+    service.close()
+    archive.close()
+    delays.sort()
+    return {
+        "messages": n,
+        "p50_s": round(statistics.median(delays), 3),
+        "p95_s": round(delays[int(n * 0.95) - 1], 3),
+        "max_s": round(delays[-1], 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=100_000, help="tantivy documents")
@@ -198,6 +235,12 @@ def main() -> None:
         choices=["long", "short", "both"],
         default="both",
         help="long: mail with attachment text; short: short mail only",
+    )
+    parser.add_argument(
+        "--freshness",
+        type=int,
+        default=200,
+        help="messages for the archived-to-searchable delay (0: skip)",
     )
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
@@ -218,6 +261,8 @@ def main() -> None:
                     f"{w['p95_ms'] / max(t['p95_ms'], 0.01):.1f}x faster",
                     flush=True,
                 )
+        if args.freshness:
+            print(json.dumps({"freshness": bench_freshness(args.freshness, workdir)}), flush=True)
         if args.archive:
             print(json.dumps(bench_reindex(args.archive, workdir, zipf, "tantivy")))
     finally:
