@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from cli.context import EXIT_FAILURE, AppContext, pass_app
-from cli.output import print_json
+from cli.output import counting_bar, print_json
 
 
 @click.group("archive")
@@ -34,16 +33,8 @@ def verify(app: AppContext, as_json: bool) -> None:
 
     archive = app.archive()
     total = blob_count(archive)
-    with Progress(
-        TextColumn("[bold]verifying"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=app.err,
-        disable=as_json,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("verify", total=total)
-        report = verify_blobs(archive, progress=lambda n: bar.advance(task, n))
+    with counting_bar(app.err, "verifying", total, hidden=as_json) as advance:
+        report = verify_blobs(archive, progress=advance)
     if as_json:
         print_json(
             {

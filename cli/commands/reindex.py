@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from cli.context import AppContext, pass_app
+from cli.output import counting_bar
 
 
 @click.command("reindex")
@@ -25,16 +25,8 @@ def command(app: AppContext) -> None:
     service = SearchService(app.settings, app.archive())
     try:
         total = service.message_count()
-        with Progress(
-            TextColumn("[bold]reindexing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=app.err,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("reindex", total=total)
-            done = service.reindex(progress=lambda n: bar.advance(task, n))
+        with counting_bar(app.err, "reindexing", total) as advance:
+            done = service.reindex(progress=advance)
     finally:
         service.close()
     app.console.print(f"indexed {done:,} messages with {app.settings.search.engine}")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import click
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from cli.context import EXIT_FAILURE, EXIT_USAGE, AppContext, pass_app
-from cli.output import print_json
+from cli.output import counting_bar, print_json
 
 QUERY_HELP = """Search archived mail and attached documents (Vietnamese with or without
 diacritics).
@@ -152,16 +151,8 @@ def check(app: AppContext, repair: bool, as_json: bool) -> None:
     service = SearchService(app.settings, app.archive())
     try:
         total = service.message_count()
-        with Progress(
-            TextColumn("[bold]checking"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=app.err,
-            disable=as_json,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("check", total=total)
-            report = service.check(repair=repair, progress=lambda n: bar.advance(task, n))
+        with counting_bar(app.err, "checking", total, hidden=as_json) as advance:
+            report = service.check(repair=repair, progress=advance)
     finally:
         service.close()
     data = {
