@@ -11,8 +11,6 @@ no-op. ``verify`` re-hashes what is on disk.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import hashlib
 import io
 import itertools
@@ -26,6 +24,8 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 import zstandard
+
+from archive.durable import fsync_dir, sync_filesystem
 
 _TMP = "tmp"
 
@@ -113,7 +113,7 @@ class FileBlobStore:
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
         if self.fsync:
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
         return PutResult(key, len(data), len(compressed), new=True)
 
     def put_many(self, blobs: list[PendingBlob]) -> dict[str, int]:
@@ -154,7 +154,7 @@ class FileBlobStore:
         if not pending:
             return sizes
         if self.fsync:
-            _sync_filesystem(self.root)
+            sync_filesystem(self.root)
         for tmp, path in pending:
             try:
                 os.replace(tmp, path)
@@ -162,7 +162,7 @@ class FileBlobStore:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp, path)
         if self.fsync:
-            _sync_filesystem(self.root)
+            sync_filesystem(self.root)
         return sizes
 
     def _ensure_dir(self, directory: Path) -> None:
@@ -170,7 +170,7 @@ class FileBlobStore:
             return
         directory.mkdir(parents=True, exist_ok=True)
         if self.fsync:  # the new directory entry must survive a crash too
-            _fsync_dir(directory.parent)
+            fsync_dir(directory.parent)
 
     def get(self, sha256: str) -> bytes:
         try:
@@ -310,34 +310,3 @@ def _writer_gone(name: str) -> bool:
     except PermissionError:
         return False
     return False
-
-
-_libc = None
-
-
-def _sync_filesystem(path: Path) -> None:
-    """Flush the file system holding ``path`` (Linux syncfs; elsewhere a global sync)."""
-    global _libc
-    if _libc is None:
-        try:
-            _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        except OSError:
-            _libc = False
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        if _libc and hasattr(_libc, "syncfs"):
-            if _libc.syncfs(fd) != 0:
-                err = ctypes.get_errno()
-                raise OSError(err, f"syncfs failed: {os.strerror(err)}")
-        else:
-            os.sync()
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from gateway.durable import fsync_dir, sync_filesystem
+from archive.durable import fsync_dir, sync_filesystem
 
 MAGIC = b"GMSPOOL1 "
 QUEUES = ("relay", "quarantine", "archive", "bad")

@@ -1,4 +1,8 @@
-"""Durable file writes: flush data and directory entries before saying "stored"."""
+"""Durable file writes: flush data and directory entries before saying "stored".
+
+Shared by the blob store and the gateway spool: both promise that what they acknowledged
+survives a crash.
+"""
 
 from __future__ import annotations
 
