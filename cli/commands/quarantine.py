@@ -93,15 +93,7 @@ def release(app: AppContext, entry_ids: tuple[str, ...]) -> None:
     """
     from gateway import quarantine
 
-    failed = False
-    for entry_id in entry_ids:
-        if not quarantine.release(app.settings, entry_id):
-            app.err.print(f"[red]not found[/red]: {entry_id}")
-            failed = True
-            continue
-        app.console.print(f"released {entry_id}: queued for the next hop")
-    if failed:
-        raise SystemExit(EXIT_FAILURE)
+    _for_each(app, entry_ids, quarantine.release, "released {}: queued for the next hop")
 
 
 @command.command("delete")
@@ -116,12 +108,17 @@ def delete(app: AppContext, entry_ids: tuple[str, ...]) -> None:
     """
     from gateway import quarantine
 
+    _for_each(app, entry_ids, quarantine.delete, "deleted {}")
+
+
+def _for_each(app: AppContext, entry_ids: tuple[str, ...], action, done: str) -> None:
+    """Apply ``action`` to every entry; report the unknown ones and exit 1 if any."""
     failed = False
     for entry_id in entry_ids:
-        if not quarantine.delete(app.settings, entry_id):
+        if not action(app.settings, entry_id):
             app.err.print(f"[red]not found[/red]: {entry_id}")
             failed = True
             continue
-        app.console.print(f"deleted {entry_id}")
+        app.console.print(done.format(entry_id))
     if failed:
         raise SystemExit(EXIT_FAILURE)

@@ -136,6 +136,10 @@ def test_forged_official_sender_quarantined_then_released(tmp_path, peer, start_
     wait_for(lambda: len(peer.messages) == 2, what="released message")
     assert peer.messages[1].rcpt_to == ["vanthu@ninhthuan.gov.vn"]
     assert json.loads(runner.invoke(cli, ["quarantine", "list", "--json"]).stdout) == []
+    # a released entry is gone: acting on it again names it and fails
+    for action in ("release", "delete"):
+        again = runner.invoke(cli, ["quarantine", action, held[0]["id"]])
+        assert again.exit_code == 1 and f"not found: {held[0]['id']}" in again.output
     rows = wait_for(lambda: archived(settings), what="archive")
     assert rows[0][1:3] == ("quarantine", "official-sender-dkim-fail")
 
