@@ -104,13 +104,13 @@ class Gateway:
     def port(self) -> int:
         return self.addresses[0][1]
 
-    def reload(self, settings: Settings | None = None) -> bool:
-        """Re-read the policy (SIGHUP); on a bad policy keep the old one and say why."""
+    def reload(self, settings: Settings | None = None, config_path: str | None = None) -> bool:
+        """Re-read the policy (SIGHUP); on a bad file keep the policy in force and say why."""
         try:
-            settings = settings or load_settings(None)
+            settings = settings or load_settings(config_path)
             engine = PolicyEngine.from_settings(settings, resolver=self.resolver)
         except ConfigError as exc:
-            error_log.error("policy reload refused, keeping the old policy: %s", exc)
+            error_log.error("policy reload refused, keeping the policy in force: %s", exc)
             return False
         self.ctx.engine = engine
         log.info(
@@ -148,20 +148,10 @@ async def serve_forever(gateway: Gateway, config_path: str | None = None) -> Non
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    loop.add_signal_handler(
-        signal.SIGHUP, lambda: gateway.reload(_reload_settings(config_path, gateway.settings))
-    )
+    loop.add_signal_handler(signal.SIGHUP, lambda: gateway.reload(config_path=config_path))
     await gateway.start()
     try:
         await stop.wait()
     finally:
         log.info(json.dumps({"event": "stopping"}))
         await gateway.stop()
-
-
-def _reload_settings(config_path: str | None, current: Settings) -> Settings | None:
-    try:
-        return load_settings(config_path)
-    except ConfigError as exc:
-        error_log.error("settings reload refused: %s", exc)
-        return current
