@@ -213,3 +213,27 @@ def test_handle_exception_answers_451_with_an_id(gw, monkeypatch) -> None:
         code, text = client.data(b"Subject: x\r\n\r\nbody\r\n")
     assert code == 451
     assert text.startswith(b"4.3.0 ") and b"[id " in text and b"secret" not in text
+
+
+def test_content_filter_turns_reject_into_quarantine_and_notice(tmp_path, peer, start_gateway):
+    """Behind Postfix (after-queue) a 550 would make Postfix bounce: hold and notify instead."""
+    conf = gateway_settings(
+        tmp_path,
+        next_hop=f"127.0.0.1:{peer.port}",
+        mode="content_filter",
+        content_filter_reject="quarantine",
+    )
+    gw = start_gateway(conf)
+    data = letter("vanthu@ninhthuan.gov.vn", "ban@gmail.com", "Gửi công văn", pdf=True)
+    result = swaks(gw.port, "vanthu@ninhthuan.gov.vn", "ban@gmail.com", data, tmp_path)
+    assert "250 " in result.stdout and "550" not in result.stdout, result.stdout
+    wait_for(lambda: gw.gateway.ctx.spool.files("quarantine"), what="quarantine")
+    assert len(list(gw.gateway.ctx.spool.entries("quarantine"))) == 1
+    # the sender and the admin learn why; nothing reaches gmail
+    wait_for(lambda: len(peer.messages) >= 2, what="notices")
+    assert {m.rcpt_to[0] for m in peer.messages} == {
+        "vanthu@ninhthuan.gov.vn",
+        "postmaster@ninhthuan.gov.vn",
+    }
+    assert all("ban@gmail.com" not in m.rcpt_to for m in peer.messages)
+    assert all(b"official-documents-abroad" in m.data for m in peer.messages)
