@@ -51,12 +51,13 @@ def run_ocr(
     progress: Callable[[int], None] | None = None,
     limit: int | None = None,
     should_stop: Callable[[], bool] | None = None,
+    refresh: Callable[[list[int]], None] | None = None,
 ) -> OcrSummary:
-    """OCR queued scans (``pending``) or every scan again (``all``)."""
+    """OCR queued scans (``pending``) or every scan again (``all``).
+
+    ``refresh`` is told which messages gained text (default: ``archive.refresh``).
+    """
     summary = OcrSummary()
-    summary.unavailable = unavailable(reader.settings.ocr_languages)
-    if summary.unavailable:
-        return summary
     with archive.sessions() as session:
         todo = list(
             session.scalars(
@@ -65,18 +66,25 @@ def run_ocr(
         )
     if limit is not None:
         todo = todo[:limit]
+    if not todo:
+        return summary
+    summary.unavailable = unavailable(reader.settings.ocr_languages)
+    if summary.unavailable:
+        return summary
     size = max(1, reader.pool.size)
     for start in range(0, len(todo), size):
         if should_stop and should_stop():
             break
         chunk = todo[start : start + size]
-        _ocr_chunk(archive, reader, chunk, summary)
+        _ocr_chunk(archive, reader, chunk, summary, refresh or archive.refresh)
         if progress:
             progress(len(chunk))
     return summary
 
 
-def _ocr_chunk(archive, reader: DocumentReader, shas: list[str], summary: OcrSummary) -> None:
+def _ocr_chunk(
+    archive, reader: DocumentReader, shas: list[str], summary: OcrSummary, refresh
+) -> None:
     with archive.sessions() as session:
         docs = {
             d.sha256: d for d in session.scalars(select(Document).where(Document.sha256.in_(shas)))
@@ -104,7 +112,7 @@ def _ocr_chunk(archive, reader: DocumentReader, shas: list[str], summary: OcrSum
     with archive.sessions() as session:
         ids = messages_with(session, keys)
     if ids:
-        archive.refresh(ids)
+        refresh(ids)
     log.info(
         json.dumps(
             {"event": "ocr", "documents": len(keys), "messages": len(ids), "failed": summary.failed}
