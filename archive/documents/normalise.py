@@ -15,7 +15,7 @@ from archive.documents import legacy_encoding
 
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACES = re.compile(r"[ \t\u00a0]+")
+_SPACES = re.compile(r"[ \u00a0]+")  # tabs stay: they separate table cells
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
