@@ -91,3 +91,23 @@ def test_ocr_without_tesseract_leaves_scans_pending(settings, monkeypatch) -> No
         assert ocr_queue.queued(archive, "pending") == 1
     finally:
         archive.close()
+
+
+@needs_tesseract
+def test_gateway_ocr_worker_hands_changed_messages_to_the_archive_worker(settings) -> None:
+    from gateway.ocr_worker import OcrWorker
+
+    archive = open_archive(settings)
+    try:
+        raw = message("scan 3", [("scan.pdf", scanned_pdf(OCR_LINES[:2]), "application/pdf")])
+        result = archive.ingest(raw, Source("import", "s3"))
+    finally:
+        archive.close()
+    handed: list[int] = []
+    worker = OcrWorker(settings, handed.extend)
+    try:
+        assert worker.run_once() == 1
+        assert worker.run_once() == 0  # nothing pending any more
+    finally:
+        worker._close()
+    assert handed == [result.id]
