@@ -108,6 +108,10 @@ class Archive:
         return cls(settings, engine, blobs, hooks)
 
     def close(self) -> None:
+        for hook in self.hooks:
+            close = getattr(hook, "close", None)
+            if close is not None:
+                close()  # e.g. the document readers' worker processes
         self.engine.dispose()
 
     def add_hook(self, hook: IngestHook) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from pathlib import Path
 
 from archive.ingest import Archive, Source
@@ -43,6 +44,14 @@ class ArchiveWorker:
         self.task: asyncio.Task | None = None
         self.wakeup = asyncio.Event()
         self._stopping = False
+        self._refresh: set[int] = set()
+        self._refresh_lock = threading.Lock()
+
+    def refresh_later(self, message_ids) -> None:
+        """Derived data of these messages changed (OCR): the hooks catch up on the next
+        round, in this worker's thread, so index and exchange log have one writer."""
+        with self._refresh_lock:
+            self._refresh.update(message_ids)
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self._run())
@@ -71,6 +80,7 @@ class ArchiveWorker:
 
     def drain_once(self) -> int:
         """Archive up to one batch from the queue; returns how many were handled."""
+        self._apply_refresh()
         batch_size = self.ctx.settings.smtp.archive_batch
         claimed: list[tuple[Path, SpoolEntry]] = []
         for path in self.spool.files("archive")[:batch_size]:
@@ -95,6 +105,14 @@ class ArchiveWorker:
         for bak, _ in claimed:
             self.spool.done(bak)
         return len(claimed)
+
+    def _apply_refresh(self) -> None:
+        with self._refresh_lock:
+            ids, self._refresh = sorted(self._refresh), set()
+        if ids:
+            if self.archive is None:
+                self.archive = self.open_archive(self.ctx.settings)
+            self.archive.refresh(ids)
 
     def _one_by_one(self, claimed: list[tuple[Path, SpoolEntry]], first: Exception) -> None:
         error_log.warning("archive batch failed (%s); archiving one by one", first)

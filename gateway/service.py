@@ -13,6 +13,7 @@ from config import ConfigError, Settings, load_settings
 from gateway.archiver import ArchiveWorker
 from gateway.context import GatewayContext, maildir, open_spool
 from gateway.dkim_check import TxtLookup
+from gateway.ocr_worker import OcrWorker
 from gateway.policy_service import start_policy_service
 from gateway.relay import MaildirNextHop, NextHop, SmtpNextHop
 from gateway.relay_worker import RelayWorker
@@ -65,6 +66,12 @@ class Gateway:
 
             open_archive = open_archive_default
         self.archiver = ArchiveWorker(self.ctx, open_archive) if settings.smtp.archive else None
+        docs = settings.documents
+        self.ocr = (
+            OcrWorker(settings, self.archiver.refresh_later)
+            if self.archiver is not None and docs.ocr and docs.ocr_in_gateway
+            else None
+        )
         self.servers: list[asyncio.AbstractServer] = []
         self.addresses: list[tuple[str, int]] = []
 
@@ -85,6 +92,8 @@ class Gateway:
             self.relay.start()
             if self.archiver is not None:
                 self.archiver.start()
+            if self.ocr is not None:
+                self.ocr.start()
         log.info(
             json.dumps(
                 {
@@ -137,6 +146,8 @@ class Gateway:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(server.wait_closed(), timeout=2)
         await self.relay.stop() if self.relay.tasks else None
+        if self.ocr is not None:
+            await self.ocr.stop()
         if self.archiver is not None:
             await self.archiver.stop()
         await self.ctx.committer.stop()

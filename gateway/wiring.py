@@ -15,8 +15,10 @@ def open_archive(settings: Settings, migrate: bool = True) -> Archive:
 
 
 def ingest_hooks(settings: Settings) -> list:
-    """Hooks run after each committed batch, in this order."""
+    """Hooks run after each committed batch, in this order: documents are read first so the
+    index and the exchange log see their text, metadata, scan flag and signatures."""
+    from archive.documents.hook import ExtractionHook
     from reports.exchange_log import ExchangeHook
     from search.service import IndexHook
 
-    return [IndexHook(settings), ExchangeHook(settings)]
+    return [ExtractionHook(settings), IndexHook(settings), ExchangeHook(settings)]

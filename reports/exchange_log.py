@@ -44,6 +44,11 @@ class ExchangeHook:
         if ids:
             refresh(archive.sessions, ids, self.calendar)
 
+    def refresh(self, archive, message_ids: Sequence[int]) -> None:
+        """Derived data changed (OCR finished, re-extraction): recount these messages."""
+        if message_ids:
+            refresh(archive.sessions, sorted(set(message_ids)), self.calendar)
+
 
 def refresh(
     sessions: sessionmaker[Session],

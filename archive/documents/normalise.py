@@ -1,0 +1,38 @@
+"""Extracted text to clean Unicode NFC, converting legacy Vietnamese encodings first.
+
+Order matters (vn-edoc.md §7.1): legacy conversion, then NFC, then removing soft hyphens and
+zero-width characters — TCVN3 writes "ư" as 0xAD, the soft hyphen, so cleaning first would
+silently delete every "ư".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from archive.documents import legacy_encoding
+
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"[ \u00a0]+")  # tabs stay: they separate table cells
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class NormalText:
+    text: str
+    legacy_encoding: str | None  # "tcvn3" | "vni" when a conversion happened
+
+
+def normalise(text: str) -> NormalText:
+    """Clean ``text``, converting TCVN3 or VNI when the text is in one of them."""
+    encoding = legacy_encoding.detect(text)
+    if encoding:
+        text = legacy_encoding.convert(text, encoding)
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    return NormalText(text, encoding)

@@ -1,0 +1,254 @@
+"""PDF digital signatures with pyHanko: who signed, when, intact, changed since, trusted.
+
+Government PDFs carry a personal signature and then the agency's (vn-edoc.md §1.5, §4.3).
+Both ``adbe.pkcs7.detached`` and ``ETSI.CAdES.detached`` are checked. Their CMS often embeds
+only the signer's certificate, so intermediates come from the trust directory too. Their
+signingTime may be local time labelled UTC: the timestamp token's time wins when present.
+No network: no certificate fetching, revocation checked only from what is embedded.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("govmail.archive")
+# pyHanko logs every untrusted or odd signature with a traceback at ERROR level; the verdict
+# is what we record, so keep its own loggers quiet.
+for _name in ("pyhanko", "pyhanko_certvalidator"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
+
+SUPPORTED = {"/adbe.pkcs7.detached", "/ETSI.CAdES.detached", "/ETSI.RFC3161"}
+# Changes after signing that do not alter what was signed: more signatures, form filling,
+# long-term validation data. Anything else ("OTHER") means the document was modified.
+_ALLOWED_CHANGES = {"NONE", "LTA_UPDATES", "FORM_FILLING"}
+CERT_SUFFIXES = {".pem", ".crt", ".cer", ".der"}
+
+
+@dataclass
+class SignatureReport:
+    """The summary stored on the document plus one dict per signature."""
+
+    signed: bool = False
+    valid: bool | None = None  # every signature intact, valid, document unchanged since
+    trusted: bool | None = None  # every signature chains to a configured trust anchor
+    reason: str | None = None  # why not valid / not trusted, for people
+    signing_time: datetime | None = None  # the first signature's time
+    signatures: list[dict[str, Any]] = field(default_factory=list)
+
+
+def has_signature(data: bytes) -> bool:
+    """Cheap pre-check: a signed PDF has a /ByteRange (or a legacy /Cert) somewhere."""
+    return b"/ByteRange" in data or b"adbe.x509.rsa_sha1" in data
+
+
+def check_pdf(data: bytes, trust_dir: str | None) -> SignatureReport:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    roots, others = load_trust(trust_dir)
+    items = []
+    for field_name, sig_obj in _signature_fields(reader):
+        subfilter = str(sig_obj.get("/SubFilter", ""))
+        if subfilter not in SUPPORTED:
+            items.append(_unsupported(field_name, sig_obj, subfilter))
+    for embedded in reader.embedded_regular_signatures:
+        items.append(_check_one(embedded, roots, others, trust_dir))
+    items.sort(key=lambda s: s.get("signed_revision_end") or 0)
+    return summarise(items, trust_dir)
+
+
+def summarise(items: list[dict[str, Any]], trust_dir: str | None) -> SignatureReport:
+    """The document-level verdict from the per-signature results (a pure decision)."""
+    if not items:
+        return SignatureReport()
+    reasons = [f"{s['field']}: {s['problem']}" for s in items if s.get("problem")]
+    valid = all(s.get("valid") is True for s in items)
+    trusted = valid and all(s.get("trusted") is True for s in items)
+    if valid and not trusted and not reasons:
+        reasons.append(
+            "no trust anchors configured (documents.trust_anchors)"
+            if not trust_dir
+            else "a certificate does not chain to a trust anchor in documents.trust_anchors"
+        )
+    times = [s["time"] for s in items if s.get("time")]
+    return SignatureReport(
+        signed=True,
+        valid=valid,
+        trusted=trusted,
+        reason="; ".join(reasons) or None,
+        signing_time=datetime.fromisoformat(times[0]) if times else None,
+        signatures=items,
+    )
+
+
+def _signature_fields(reader):
+    """(field name, signature dictionary) of every filled signature field."""
+    try:
+        fields = reader.root["/AcroForm"]["/Fields"]
+    except (KeyError, TypeError):
+        return
+    stack = list(fields)
+    while stack:
+        node = stack.pop(0).get_object()
+        kids = node.get("/Kids")
+        if kids is not None:
+            stack.extend(kids)
+        if node.get("/FT") == "/Sig" and "/V" in node:
+            yield str(node.get("/T", "")), node["/V"].get_object()
+
+
+def _unsupported(field_name: str, sig_obj, subfilter: str) -> dict[str, Any]:
+    name = sig_obj.get("/Name")
+    return {
+        "field": field_name,
+        "subfilter": subfilter.lstrip("/") or None,
+        "signer": {"name": str(name) if name is not None else None, "organisation": None},
+        "time": _pdf_date(sig_obj.get("/M")),
+        "time_source": "signature dictionary",
+        "timestamp": None,
+        "intact": None,
+        "valid": None,
+        "modified_after_signing": None,
+        "trusted": None,
+        "problem": f"unsupported signature format {subfilter.lstrip('/') or '(none)'}",
+    }
+
+
+def _check_one(embedded, roots, others, trust_dir: str | None) -> dict[str, Any]:
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    item: dict[str, Any] = {
+        "field": embedded.field_name,
+        "subfilter": str(embedded.sig_object.get("/SubFilter", "")).lstrip("/") or None,
+        "signer": _signer(embedded.signer_cert),
+        "time": None,
+        "time_source": None,
+        "timestamp": None,
+        "intact": None,
+        "valid": None,
+        "modified_after_signing": None,
+        "trusted": None,
+        "problem": None,
+    }
+    try:
+        item["signed_revision_end"] = embedded.signed_revision_end  # for ordering only
+    except Exception:
+        item["signed_revision_end"] = None
+    claimed = embedded.self_reported_timestamp
+    context = ValidationContext(
+        trust_roots=roots,
+        other_certs=others + list(embedded.other_embedded_certs),
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+        moment=claimed or datetime.now(UTC),
+        best_signature_time=claimed,
+    )
+    try:
+        status = validate_pdf_signature(embedded, context)
+    except Exception as exc:  # malformed CMS, unsupported algorithm …
+        item["problem"] = f"cannot validate: {type(exc).__name__}: {exc}"[:300]
+        item["valid"] = False
+        item["trusted"] = False
+        return item
+    level = status.modification_level.name if status.modification_level else "NONE"
+    modified = level not in _ALLOWED_CHANGES or status.docmdp_ok is False
+    item.update(
+        intact=bool(status.intact),
+        valid=bool(status.intact and status.valid and not modified),
+        modified_after_signing=modified,
+        trusted=bool(status.trusted),
+        coverage=status.coverage.name if status.coverage else None,
+        changes=level,
+    )
+    ts = status.timestamp_validity
+    if ts is not None:
+        item["timestamp"] = {
+            "time": _iso(ts.timestamp),
+            "intact": bool(ts.intact),
+            "valid": bool(ts.valid),
+            "tsa": _signer(getattr(ts, "signing_cert", None))["name"],
+        }
+    if ts is not None and ts.intact and ts.valid:
+        item["time"], item["time_source"] = _iso(ts.timestamp), "timestamp"
+    elif status.signer_reported_dt is not None:
+        item["time"], item["time_source"] = _iso(status.signer_reported_dt), "signer"
+    item["problem"] = _problem(status, modified, trust_dir)
+    return item
+
+
+def _problem(status, modified: bool, trust_dir: str | None) -> str | None:
+    if not status.intact:
+        return "the signed bytes were changed (digest mismatch)"
+    if not status.valid:
+        return "the signature value does not verify"
+    if modified:
+        return "the document was changed after signing"
+    if not status.trusted:
+        if not trust_dir:
+            return "no trust anchors configured (documents.trust_anchors)"
+        return "the certificate does not chain to a trust anchor in documents.trust_anchors"
+    return None
+
+
+def _signer(cert) -> dict[str, Any]:
+    if cert is None:
+        return {"name": None, "organisation": None}
+    subject = cert.subject.native
+    return {
+        "name": subject.get("common_name"),
+        "organisation": subject.get("organization_name"),
+        "unit": subject.get("organizational_unit_name"),
+        "email": subject.get("email_address"),
+        "issuer": cert.issuer.native.get("common_name"),
+        "serial": format(cert.serial_number, "x"),
+    }
+
+
+def load_trust(trust_dir: str | None) -> tuple[list, list]:
+    """Self-signed certificates become trust roots; the others are intermediates."""
+    if not trust_dir:
+        return [], []
+    from asn1crypto import pem, x509
+
+    roots, others = [], []
+    for path in sorted(Path(trust_dir).iterdir()):
+        if path.suffix.lower() not in CERT_SUFFIXES or not path.is_file():
+            continue
+        raw = path.read_bytes()
+        blobs = (
+            [der for _t, _h, der in pem.unarmor(raw, multiple=True)] if pem.detect(raw) else [raw]
+        )
+        for der in blobs:
+            try:
+                cert = x509.Certificate.load(der)
+                _ = cert.subject.native
+            except Exception:
+                log.warning("documents.trust_anchors: %s is not a certificate, skipped", path)
+                continue
+            (roots if cert.self_signed != "no" else others).append(cert)
+    return roots, others
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
+def _pdf_date(value) -> str | None:
+    if value is None:
+        return None
+    try:
+        from pyhanko.pdf_utils.misc import parse_pdf_date
+
+        return _iso(parse_pdf_date(str(value)))
+    except Exception:
+        return None

@@ -1,0 +1,109 @@
+"""Writing what was read into the ``documents`` row (and the text into the blob store)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from archive.blobstore import BlobStore
+from archive.documents.metadata import DocumentMetadata
+from archive.documents.read import Reading
+from archive.models import Blob, Document
+from archive.models.base import utcnow
+
+log = logging.getLogger("govmail.archive")
+EXTRACTOR_VERSION = 1  # raise when extraction changes enough to warrant `govmail reextract`
+
+
+def save_text(session: Session, blobs: BlobStore, text: str) -> str | None:
+    """Store ``text`` as a UTF-8 blob (once per content) and return its key."""
+    if not text:
+        return None
+    data = text.encode("utf-8")
+    put = blobs.put(data)
+    if session.get(Blob, put.sha256) is None:
+        session.add(Blob(sha256=put.sha256, size=put.size, stored_size=put.stored_size))
+        session.flush()
+    return put.sha256
+
+
+def fill_reading(
+    doc: Document, reading: Reading, detected_type: str | None, text_sha: str | None, ocr: bool
+) -> None:
+    """Text, scan and signature fields. A scan already OCR'd keeps its OCR text."""
+    keep_ocr = doc.ocr and reading.scanned and doc.ocr_status == "done"
+    doc.detected_type = (detected_type or "")[:255] or None
+    doc.extractor = reading.extractor
+    doc.extract_error = reading.error
+    doc.legacy_encoding = reading.legacy_encoding
+    doc.pages = reading.pages
+    doc.scanned = reading.scanned
+    if not keep_ocr:
+        doc.text_sha256 = text_sha
+        doc.text_chars = len(reading.text)
+        doc.ocr = False
+        doc.ocr_status = "pending" if reading.scanned and ocr else "none"
+    sig = reading.signatures
+    doc.signed = sig.signed
+    doc.signature_valid = sig.valid
+    doc.signature_trusted = sig.trusted
+    doc.signature_reason = sig.reason
+    doc.signing_time = sig.signing_time
+    doc.signatures = json.dumps(sig.signatures, ensure_ascii=False) if sig.signatures else None
+    doc.extracted_at = utcnow()
+    doc.extractor_version = EXTRACTOR_VERSION
+
+
+def fill_metadata(doc: Document, meta: DocumentMetadata) -> None:
+    """The Decree 30 fields; absent stays None (never guessed)."""
+    doc.number = _cut(meta.number, 16)
+    doc.notation = _cut(meta.notation, 64)
+    doc.issued_date = meta.issued_date
+    doc.place = _cut(meta.place, 100)
+    doc.doc_type = _cut(meta.doc_type, 64)
+    doc.issuer = _cut(meta.issuer, 300)
+    doc.subject = meta.subject
+    doc.signer_name = _cut(meta.signer_name, 100)
+    doc.signer_title = _cut(meta.signer_title, 200)
+    doc.cites = (
+        json.dumps(
+            [
+                {
+                    "number": c.number,
+                    "notation": c.notation,
+                    "type": c.doc_type,
+                    "issued_date": c.issued_date.isoformat() if c.issued_date else None,
+                }
+                for c in meta.cites
+            ],
+            ensure_ascii=False,
+        )
+        if meta.cites
+        else None
+    )
+    doc.metadata_source = meta.source
+
+
+def read_metadata_safely(text: str | None, subject: str | None) -> DocumentMetadata:
+    """The metadata parser must never stop extraction: a failure reads as nothing found."""
+    from archive.documents import metadata
+
+    try:
+        return metadata.read_metadata(text, subject)
+    except Exception:
+        log.exception("metadata parser failed; document stored without metadata")
+        return DocumentMetadata()
+
+
+def documents_by_sha(session: Session, shas: list[str]) -> dict[str, Document]:
+    if not shas:
+        return {}
+    rows = session.scalars(select(Document).where(Document.sha256.in_(shas)))
+    return {d.sha256: d for d in rows}
+
+
+def _cut(value: str | None, size: int) -> str | None:
+    return value[:size] if value else value
