@@ -33,5 +33,6 @@ def extract(data: bytes) -> RawText:
             )
             if done.returncode == 0 and done.stdout.strip():
                 return RawText(done.stdout.decode("utf-8", "replace"))
-            failures.append(f"{command[0]}: {done.stderr.decode('utf-8', 'replace').strip()[:200]}")
+            why = done.stderr.decode("utf-8", "replace").strip()[:200] or "no text"
+            failures.append(f"{command[0]} (exit {done.returncode}): {why}")
     raise ValueError("; ".join(failures) or "no text")
