@@ -51,6 +51,16 @@ def test_detection_picks_the_encoding_and_leaves_other_text_alone() -> None:
     assert legacy_encoding.detect("Straße, Übung, schön, Käse und Brötchen") is None
 
 
+def test_long_documents_decide_the_same_with_and_without_the_unicode_shortcut() -> None:
+    """Unicode Vietnamese skips scoring; a TCVN3 or VNI page with Unicode lines still converts."""
+    page = "\n".join([SENTENCE] * 40)
+    assert legacy_encoding.detect(page + " 5 µm, 20 °C, ½ trang") is None
+    mostly_tcvn3 = "\n".join([to_tcvn3(SENTENCE)] * 40 + [SENTENCE])
+    assert legacy_encoding.detect(mostly_tcvn3) == "tcvn3"
+    mostly_vni = "\n".join([to_vni(SENTENCE)] * 40 + [SENTENCE])
+    assert legacy_encoding.detect(mostly_vni) == "vni"
+
+
 def test_normalise_converts_before_removing_soft_hyphens_and_composes_nfc() -> None:
     converted = normalise(to_tcvn3("Thư mời dự hội nghị ưu tiên"))
     assert converted.text == "thư mời dự hội nghị ưu tiên"

@@ -8,6 +8,7 @@ Vietnamese syllables, so French or German text (é, à, ü …) is left alone.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -139,6 +140,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
 
+@functools.lru_cache(maxsize=65536)  # Vietnamese has a few thousand syllables: words repeat
 def _untoned(word: str) -> tuple[str, int]:
     decomposed = unicodedata.normalize("NFD", word)
     marks = sum(1 for c in decomposed if c in _TONE_MARKS)
@@ -166,7 +168,10 @@ def syllable_score(text: str) -> tuple[int, int]:
 def detect(text: str) -> str | None:
     """``"tcvn3"``, ``"vni"`` or None (already Unicode, or not Vietnamese at all)."""
     sample = text[:200_000]
-    if len(_LEGACY_RANGE.findall(sample)) < 3:
+    suspect = len(_LEGACY_RANGE.findall(sample))
+    if suspect < 3:
+        return None
+    if _unicode_vietnamese(sample, suspect):
         return None
     valid, invalid = syllable_score(sample)
     best, best_score = None, valid - invalid
@@ -176,6 +181,25 @@ def detect(text: str) -> str | None:
         if v - i > best_score + margin and v > i:
             best, best_score = name, v - i
     return best
+
+
+# Letters only Unicode Vietnamese has: neither TCVN3 nor VNI read as Latin-1/cp1252 text
+# can produce them, while every line of Unicode Vietnamese is full of them.
+_VIETNAMESE_ONLY = re.compile("[ăđơưĂĐƠƯ\u1ea0-\u1ef9]")
+_LATIN1_VIETNAMESE = re.compile("[àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ]")
+
+
+def _unicode_vietnamese(sample: str, suspect: int) -> bool:
+    """True when the text is plainly Unicode Vietnamese, so scoring conversions is wasted.
+
+    Latin-1 vowels with marks (à, é, ô …) are part of Unicode Vietnamese too, so only the
+    Latin-1 characters Vietnamese never uses count against it.
+    """
+    native = len(_VIETNAMESE_ONLY.findall(sample))
+    if native < 20:
+        return False
+    foreign = suspect - len(_LATIN1_VIETNAMESE.findall(sample))
+    return native > 4 * foreign
 
 
 def convert(text: str, encoding: str) -> str:
