@@ -158,7 +158,7 @@ def _read_text(lines: _Lines) -> DocumentMetadata | None:
     if header.notation is None and doc_type is None:
         return None
     issuer, parent = _read_issuer(lines, header)
-    title, authority, name = _read_signer(lines, _header_end(lines))
+    title, authority, name = _read_signer(lines, _signer_search_start(header))
     own = (header.number, header.notation)
     cites = tuple(c for c in _read_cites(lines) if (c.number, c.notation) != own)
     return DocumentMetadata(
@@ -178,6 +178,12 @@ def _read_text(lines: _Lines) -> DocumentMetadata | None:
     )
 
 
+def _signer_search_start(header: _Header) -> int:
+    """The signature block comes after every part of the header."""
+    anchors = (header.number_at, header.date_at, header.title_at, header.vv_at)
+    return max((a for a in anchors if a is not None), default=-1) + 1
+
+
 def _read_header(lines: _Lines) -> _Header:
     header = _Header()
     end = _header_end(lines)
@@ -193,6 +199,12 @@ def _read_header(lines: _Lines) -> _Header:
         for i in range(end):
             if _find_vv(lines, i, header):
                 break
+    below = header.number_at + 1 if header.number_at is not None else None
+    if header.title_at is None and header.vv_at is None and below and below < len(lines):
+        old = rules.OLD_SUBJECT_LABEL_RE.match(lines.folded[below])
+        if old:  # công văn before Decree 30 sometimes wrote "Về việc" under the số
+            header.vv_at = below
+            header.vv_text = _strip_header_parts(lines, below, header, old.end())
     return header
 
 
@@ -230,6 +242,8 @@ def _find_place_date(lines: _Lines, i: int, header: _Header) -> None:
         cut = header.number_span[1] if header.number_at == i else 0
         cut += _after_national_header(folded[cut : m.start()])
         place, place_start = _trailing_place(raw[cut : m.start()])
+        if place is None and raw[cut : m.start()].strip():
+            continue  # a date inside a sentence ("… kèm theo Quyết định … ngày 31/10/2016")
         if place is None and "ngay" not in text:
             continue  # a bare "d/m/yyyy" counts only after a place
         header.date_at = i
@@ -377,7 +391,7 @@ def _continuation(lines: _Lines, i: int, header: _Header, upper: bool) -> list[s
             rules.fold(text)
         ):
             break
-        if re.match(r"^(?:[-+•]|[IVX]+\.|\d+\.|[a-zđ]\))", text):
+        if re.match(r"^(?:[-+•(\[]|[IVX]+\.|\d+\.|[a-zđ]\))", text):
             break  # a list or a heading of the body
         if upper:
             if not _is_upper(text) or rules.AUTHORITY_LINE_RE.match(rules.fold(text)):
@@ -495,7 +509,7 @@ def _title_block(lines: _Lines, i: int) -> tuple[list[str], str | None, int] | N
         nxt = _title_start(raw, folded)
         if nxt is not None:
             titles.append(raw[nxt[0] :].strip())
-            authority = authority or nxt[1]
+            authority = nxt[1] or authority  # the prefix nearest the name is the signer's
         elif raw and _is_upper(raw) and not _recipient_line(folded) and len(raw) < 60:
             if _looks_like_name(raw) is not None:
                 break

@@ -134,9 +134,9 @@ SIGNATURE_STAMP_LINES = (
 
 # ---------------------------------------------------------------------------------------
 # Số và ký hiệu (Appendix I: "Số:" then number "/" ký hiệu; groups joined by "-").
-# One group of a ký hiệu: capitals, Đ, digits, "&", at most one lower-case letter
+# One group of a ký hiệu: capitals (Đ, Ư … in "ƯDCNTT"), digits, "&", at most one lower-case letter
 # (TTg, TTr, QyĐ, CTr, TrS), never followed by another letter (so "Ninh" is no group).
-NOTATION_GROUP = r"[0-9&]*[A-ZĐ][A-ZĐ0-9&]*(?:[a-zđ][A-ZĐ0-9&]*)?(?![^\W_])"
+NOTATION_GROUP = r"[0-9&]*[A-ZĂÂĐÊÔƠƯ][A-ZĂÂĐÊÔƠƯ0-9&]*(?:[a-zđ][A-ZĂÂĐÊÔƠƯ0-9&]*)?(?![^\W_])"
 # "-" between groups; OCR may put one space around it or use a dash.
 NOTATION_DASH = r"\s?[-–]\s?"
 # 5985/UBND-KTN, 28/2018/QĐ-TTg, "     /QĐ-UBND" (a draft: no number yet).
@@ -163,6 +163,9 @@ YEAR_RANGE = (1945, 2100)  # plausible years for a Vietnamese administrative doc
 # ---------------------------------------------------------------------------------------
 # Trích yếu of a công văn: "V/v …" (also "V/V", "V/v:", OCR "V / v"); folded.
 SUBJECT_LABEL = r"(?<![a-z0-9])v\s*/\s*v\b\s*[:.]?\s*"
+# Before Decree 30 some công văn wrote "Về việc …" under the số instead of "V/v" (folded,
+# only on the line right below "Số:").
+OLD_SUBJECT_LABEL = r"^ve\s+viec\b\s*[:.]?\s*"
 # Trích yếu in an e-mail subject: after "V/v" or "về việc" (folded).
 SUBJECT_LINE_LABEL = r"(?<![a-z0-9])(?:v\s*/\s*v\b|ve\s+viec\b)\s*[:.]?\s*"
 
@@ -170,10 +173,10 @@ SUBJECT_LINE_LABEL = r"(?<![a-z0-9])(?:v\s*/\s*v\b|ve\s+viec\b)\s*[:.]?\s*"
 # Signature block (Decree 30 Art. 13, Appendix I box 7): authority prefix, title lines,
 # signature, full name. Prefixes (folded, with the dot, or party style with "/").
 SIGNER_PREFIXES = {
-    "TM": r"t\s*[./]\s*m\b\.?",  # thay mặt (tập thể)
+    "TM": r"t\s*[./]?\s*m\b\.?",  # thay mặt (tập thể); party style "T/M"
     "KT": r"k\s*[./]?\s*t\b\.?",  # ký thay
     "TUQ": r"t\s*[./]?\s*uq\b\.?",  # thừa ủy quyền
-    "TL": r"t\s*[./]\s*l\b\.?|tl\.",  # thừa lệnh
+    "TL": r"t\s*[./]?\s*l\b\.?",  # thừa lệnh
     "Q": r"q\.",  # quyền
 }
 # Words that begin a signer's title line (folded); "PHÓ" is read before them.
@@ -209,7 +212,7 @@ FAMILY_NAMES = frozenset((
     "dieu", "dam", "ton", "nong", "lo", "cam", "bac", "be", "luc", "ma", "tu", "ong", "kim",
     "lang", "khong", "quang", "cu", "ngu", "vi", "hau", "sung", "ksor", "nie", "rmah", "siu",
     "y", "danh", "son", "kha", "gia", "nghiem", "ung", "lieu", "an", "ninh", "khuat", "dong",
-    "hong", "tiet",
+    "hong", "tiet", "vuong", "ta", "than", "thuy", "dau", "mong", "chieng", "giap", "nhu",
 ))  # fmt: skip
 
 # Upper-case lines right after the type title that name the authority, not the trích yếu
@@ -289,6 +292,7 @@ PLACE_DATE_RE = re.compile(rf",?\s*(?:{DATE_WORDED}|{DATE_BLANK}|(?:ngay\s*)?{DA
 
 SUBJECT_LABEL_RE = re.compile(SUBJECT_LABEL)
 SUBJECT_LINE_LABEL_RE = re.compile(SUBJECT_LINE_LABEL)
+OLD_SUBJECT_LABEL_RE = re.compile(OLD_SUBJECT_LABEL)
 
 SIGNER_PREFIX_RE = re.compile(
     "|".join(rf"(?P<{key}>{pattern})" for key, pattern in SIGNER_PREFIXES.items())
