@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import time
 import unicodedata
 from email.message import Message
 from pathlib import Path
@@ -747,6 +746,61 @@ Best regards,
 John Smith
 """
 
+# DOCX header table read right cell first.
+CV_RIGHT_CELL_FIRST = """\
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Phan Rang-Tháp Chàm, ngày 09 tháng 6 năm 2023
+ỦY BAN NHÂN DÂN
+THÀNH PHỐ PHAN RANG-THÁP CHÀM
+Số: 1502/UBND-VP
+V/v triển khai thực hiện
+Kế hoạch số 12/KH-UBND
+Kính gửi: Các phòng, ban thuộc thành phố.
+Nội dung triển khai theo kế hoạch.
+KT. CHỦ TỊCH
+PHÓ CHỦ TỊCH
+Nguyễn Văn Hải
+"""
+
+# Tab-separated columns (text of a DOCX table row), signature column beside "Nơi nhận".
+BC_XA_TABS = """\
+ỦY BAN NHÂN DÂN\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+XÃ PHƯỚC DINH\tĐộc lập - Tự do - Hạnh phúc
+Số: 12/BC-UBND\tPhước Dinh, ngày 03 tháng 3 năm 2021
+BÁO CÁO
+Kết quả thực hiện nhiệm vụ tháng 02 năm 2021
+I. KẾT QUẢ
+Nơi nhận:\tTM. ỦY BAN NHÂN DÂN
+- UBND huyện;\tCHỦ TỊCH
+- Lưu: VT.\t
+\tĐã ký
+\tKiều Thị Hoa
+"""
+
+# A regulation citing laws by name with their number.
+QC_LAWS_WITH_NUMBERS = """\
+BỘ NỘI VỤ
+Số: 09/QC-BNV
+Hà Nội, ngày 21 tháng 02 năm 2022
+QUY CHẾ
+Làm việc của Bộ Nội vụ
+Căn cứ Luật Ban hành văn bản quy phạm pháp luật số 80/2015/QH13 ngày 22 tháng 6 năm 2015;
+Căn cứ Bộ luật Lao động ngày 20 tháng 11 năm 2019;
+Căn cứ Hiến pháp năm 2013;
+BỘ TRƯỞNG
+Phạm Thị Thanh Trà
+"""
+
+# An e-mail listing documents line by line: no header, so no document.
+EMAIL_LISTING = """\
+Kính gửi các đơn vị,
+Văn phòng chuyển các văn bản sau:
+Số 123/QĐ-UBND ngày 5/3/2020 về việc phê duyệt kế hoạch
+Số 45/KH-UBND ngày 6/3/2020 của UBND tỉnh
+Trân trọng.
+"""
+
 EXAMPLES = [
     ("cong-van-ninh-thuan", CV_NINH_THUAN, None, CV_NINH_THUAN_EXPECT),
     (
@@ -1436,6 +1490,82 @@ EXAMPLES = [
     ),
     # ---- the e-mail subject when the text has no document
     (
+        "header-right-cell-first",
+        CV_RIGHT_CELL_FIRST,
+        None,
+        _expect(
+            number="1502",
+            notation="UBND-VP",
+            issued_date="2023-06-09",
+            place="Phan Rang-Tháp Chàm",
+            doc_type="Công văn",
+            issuer="ỦY BAN NHÂN DÂN THÀNH PHỐ PHAN RANG-THÁP CHÀM",
+            subject="triển khai thực hiện Kế hoạch số 12/KH-UBND",
+            signer_name="Nguyễn Văn Hải",
+            signer_title="KT. CHỦ TỊCH, PHÓ CHỦ TỊCH",
+            signer_authority="KT",
+            source="text",
+            cites=[("12", "KH-UBND", "Kế hoạch", None)],
+        ),
+    ),
+    (
+        "bao-cao-xa-tab-columns",
+        BC_XA_TABS,
+        None,
+        _expect(
+            number="12",
+            notation="BC-UBND",
+            issued_date="2021-03-03",
+            place="Phước Dinh",
+            doc_type="Báo cáo",
+            issuer="ỦY BAN NHÂN DÂN XÃ PHƯỚC DINH",
+            subject="Kết quả thực hiện nhiệm vụ tháng 02 năm 2021",
+            signer_name="Kiều Thị Hoa",
+            signer_title="TM. ỦY BAN NHÂN DÂN, CHỦ TỊCH",
+            signer_authority="TM",
+            source="text",
+        ),
+    ),
+    (
+        "quy-che-laws-with-numbers",
+        QC_LAWS_WITH_NUMBERS,
+        None,
+        _expect(
+            number="09",
+            notation="QC-BNV",
+            issued_date="2022-02-21",
+            place="Hà Nội",
+            doc_type="Quy chế",
+            issuer="BỘ NỘI VỤ",
+            subject="Làm việc của Bộ Nội vụ",
+            signer_name="Phạm Thị Thanh Trà",
+            signer_title="BỘ TRƯỞNG",
+            source="text",
+            cites=[
+                (
+                    "80",
+                    "2015/QH13",
+                    "Luật",
+                    "2015-06-22",
+                    "Ban hành văn bản quy phạm pháp luật",
+                ),
+                (None, None, "Bộ luật", "2019-11-20", "Lao động"),
+            ],
+        ),
+    ),
+    (
+        "subject-vv-before-number",
+        None,
+        "V/v triển khai chữ ký số (Công văn số 123/SNV-VP)",
+        _expect(
+            number="123",
+            notation="SNV-VP",
+            doc_type="Công văn",
+            subject="triển khai chữ ký số",
+            source="subject",
+        ),
+    ),
+    (
         "subject-gui-cong-van",
         PLAIN_EMAIL,
         "Gửi Công văn số 5985/UBND-KTN ngày 12/12/2013 V/v triển khai thực hiện Kế hoạch "
@@ -1500,6 +1630,7 @@ EXAMPLES = [
     ),
     # ---- nothing to read: nothing reported
     ("plain-email-and-plain-subject", PLAIN_EMAIL, "Re: góp ý dự thảo", _expect()),
+    ("email-listing-documents", EMAIL_LISTING, "Chuyển văn bản tuần 10", _expect()),
     ("numbers-that-are-not-document-numbers", NOT_NUMBERS, "Đơn hàng 123/ABC-XY", _expect()),
     ("english-text", ENGLISH_TEXT, "Invoice No: 45/INV-2020", _expect()),
     ("no-text-no-subject", None, None, _expect()),
@@ -1545,16 +1676,15 @@ def test_every_type_abbreviation_maps_to_a_type_name() -> None:
     assert fold("Giấy uỷ quyền") == fold("GIẤY ỦY QUYỀN") == "giay uy quyen"
 
 
-def test_metadata_is_fast() -> None:
-    # Pure regex work: a long document (the body repeated 200 times) stays well under a second
-    # on a shared CI core. Measured as a bound, not asserted as a timing result.
+def test_long_document_keeps_header_signer_and_cites() -> None:
     body = "Căn cứ Nghị định số 30/2020/NĐ-CP ngày 05/3/2020 của Chính phủ về công tác văn thư;\n"
-    text = CV_NINH_THUAN.replace("Nơi nhận:", body * 200 + "Nơi nhận:")
-    started = time.perf_counter()
-    md = read_metadata(text)
-    assert md.number == "5985"
-    assert ("30", "2020/NĐ-CP", "Nghị định", "2020-03-05") in [_cite(c) for c in md.cites]
-    assert time.perf_counter() - started < 5
+    text = CV_NINH_THUAN.replace("Nơi nhận:", body * 2000 + "Nơi nhận:")
+    md = _as_dict(read_metadata(text))
+    assert md["cites"] == [
+        *CV_NINH_THUAN_EXPECT["cites"],
+        ("30", "2020/NĐ-CP", "Nghị định", "2020-03-05"),
+    ]
+    assert md | {"cites": []} == CV_NINH_THUAN_EXPECT | {"cites": []}
 
 
 # ---------------------------------------------------------------------------------------

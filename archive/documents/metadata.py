@@ -121,7 +121,7 @@ def _is_separator(text: str) -> bool:
 def _header_end(lines: _Lines) -> int:
     """Index of the first body line (Căn cứ, Kính gửi, …), at most HEADER_LINES."""
     limit = min(len(lines), HEADER_LINES)
-    for i in range(1, limit):
+    for i in range(limit):
         if rules.BODY_MARKER_RE.match(lines.folded[i]):
             return i
     return limit
@@ -219,7 +219,7 @@ def _find_number(lines: _Lines, i: int, header: _Header) -> None:
     )  # "… TỈNH NINH THUẬN Số: 12/…" when columns merged: the colon is required
     for start in starts:
         found = rules.NUMBER_RE.match(raw, start.end())
-        if found is None:
+        if found is None or rules.CITATION_TAIL_RE.match(folded, found.end()):
             continue
         number = found.group("pnum") or found.group("num")
         notation = found.group("pnotation") or found.group("notation")
@@ -648,42 +648,56 @@ def _read_subject(subject: str) -> DocumentMetadata | None:
     for found in rules.NUMBER_WITH_DIGITS_RE.finditer(raw):
         number = found.group("pnum") or found.group("num2")
         notation = _clean_notation(found.group("pnotation") or found.group("notation2"))
-        before_raw, before = raw[: found.start()], folded[: found.start()]
-        doc_type = _subject_type(before_raw, before)
+        doc_type, type_at = _subject_type(raw[: found.start()], folded[: found.start()])
         vv = rules.SUBJECT_LINE_LABEL_RE.search(folded, found.end())
-        labelled = re.search(r"(?<![a-z])so\s*:?\s*$", before) is not None
-        doc_type = doc_type or _type_of_notation(notation) or ("Công văn" if vv else None)
+        vv_before = rules.SUBJECT_LINE_LABEL_RE.search(folded, 0, found.start())
+        labelled = re.search(r"(?<![a-z])so\s*:?\s*$", folded[: found.start()]) is not None
+        doc_type = doc_type or _type_of_notation(notation)
+        doc_type = doc_type or ("Công văn" if vv or vv_before else None)
         if doc_type is None and not labelled:
             continue  # "Đơn hàng 123/ABC-XY": nothing says it is a document
         when = rules.DATE_AFTER_RE.match(folded, found.end())
+        if vv is None and vv_before is not None:  # "V/v … (Công văn 123/SNV-VP)"
+            end = type_at if type_at > vv_before.end() else found.start()
+            text = raw[vv_before.end() : end]
+            if end == found.start():
+                text = re.sub(r"(?i)\s*số\s*:?\s*$", "", text)
+            text = text.strip(" -:–.;,([")
+        else:
+            text = _subject_text(raw, folded, when.end() if when else found.end(), vv)
         return DocumentMetadata(
             number=number,
             notation=notation,
             issued_date=_date_of(when) if when else None,
             doc_type=doc_type,
-            subject=_subject_text(raw, folded, found.end(), vv),
+            subject=text[:SUBJECT_MAX] or None,
             source="subject",
         )
     return None
 
 
-def _subject_type(before_raw: str, before: str) -> str | None:
-    names = list(rules.SUBJECT_TYPE_RE.finditer(before))
-    if names:
-        return rules.TYPE_BY_FOLDED_NAME.get(re.sub(r"\s+", " ", names[-1].group(0)))
-    abbreviations = list(rules.SUBJECT_ABBREVIATION_RE.finditer(before_raw))
-    if abbreviations:
-        return rules.TYPE_BY_ABBREVIATION.get(abbreviations[-1].group(0).upper())
-    return None
+def _subject_type(before_raw: str, before: str) -> tuple[str | None, int]:
+    """The type named nearest before the number, and where its name starts."""
+    found: list[tuple[int, str | None]] = [
+        (m.start(), rules.TYPE_BY_FOLDED_NAME.get(re.sub(r"\s+", " ", m.group(0))))
+        for m in rules.SUBJECT_TYPE_RE.finditer(before)
+    ]
+    found += [
+        (m.start(), rules.TYPE_BY_ABBREVIATION.get(m.group(0).upper()))
+        for m in rules.SUBJECT_ABBREVIATION_RE.finditer(before_raw)
+    ]
+    if not found:
+        return None, len(before)
+    at, doc_type = max(found)
+    return doc_type, at
 
 
-def _subject_text(raw: str, folded: str, end: int, vv: re.Match[str] | None) -> str | None:
+def _subject_text(raw: str, folded: str, end: int, vv: re.Match[str] | None) -> str:
+    """The trích yếu after "V/v"/"về việc", after "[CV 12/…]", or a "về …" after the number."""
     if vv is not None:
         text = raw[vv.end() :]
     else:
         bracket = raw.find("]", end)
-        after = rules.DATE_AFTER_RE.match(folded, end)
-        rest = raw[bracket + 1 :] if bracket >= 0 else raw[after.end() if after else end :]
-        text = rest if re.match(r"\s*[-:–]?\s*(?:[Vv]ề|V/v)\b", rest) or bracket >= 0 else ""
-    text = text.strip(" -:–.;,")
-    return text[:SUBJECT_MAX] or None
+        rest = raw[bracket + 1 :] if bracket >= 0 else raw[end:]
+        text = rest if bracket >= 0 or re.match(r"\s*[-:–]?\s*(?:[Vv]ề|VỀ)\b", rest) else ""
+    return text.strip(" -:–.;,")

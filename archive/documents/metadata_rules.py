@@ -151,6 +151,8 @@ NUMBER_PARTY = (
 )
 # The "Số" label (folded): "Số:", "SỐ:", "Số", OCR "So :".
 NUMBER_LABEL = r"so\s*[:.;]?\s*"
+# What follows a number in a sentence, never in a header ("Số 12/QĐ-UBND ngày … của …").
+CITATION_TAIL = r"\s*,?\s*(?:ngay|cua|ve|ban\s+hanh|nam)\b"
 
 # ---------------------------------------------------------------------------------------
 # Dates (folded). Worded as Appendix I writes them, or numeric d/m/yyyy (also d-m-yyyy,
@@ -278,6 +280,7 @@ SEPARATOR_RE = re.compile(SEPARATOR_LINE)
 SIGNATURE_STAMP_RE = re.compile(rf"^\W*(?:{'|'.join(SIGNATURE_STAMP_LINES)})")
 
 NUMBER_RE = re.compile(rf"{NUMBER_PARTY}|{NUMBER_ADMIN}")
+CITATION_TAIL_RE = re.compile(CITATION_TAIL)
 NUMBER_WITH_DIGITS_RE = re.compile(
     rf"{NUMBER_PARTY}|(?P<num2>\d{{1,7}})\s*/\s*"
     rf"(?P<notation2>(?:(?:19|20)\d\d\s*/\s*)?{NOTATION_GROUP}(?:{NOTATION_DASH}{NOTATION_GROUP})*)"
