@@ -59,6 +59,9 @@ SUBJECT_MAX = 500  # Appendix VI: Subject String(500)
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _NEWLINES = re.compile(r"\r\n?|[\f\v\u2028\u2029\x85]")
+_ANY_SPACE = re.compile(r"\s+")
+_GROUP_SEPARATOR = re.compile(r"[-/]")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def read_metadata(text: str | None, subject: str | None = None) -> DocumentMetadata:
@@ -86,7 +89,6 @@ def read_metadata(text: str | None, subject: str | None = None) -> DocumentMetad
 class _Lines:
     raw: tuple[str, ...]  # NFC, spaces collapsed, stripped
     folded: tuple[str, ...]  # rules.fold of raw (same offsets)
-    upper_document: bool  # the whole text is in capitals (uppercased copies, some OCR)
 
     @classmethod
     def of(cls, text: str) -> _Lines:
@@ -96,9 +98,7 @@ class _Lines:
             line = _SPACES.sub(" ", line).strip(" |¦")
             if not rules.SIGNATURE_STAMP_RE.match(rules.fold(line)):
                 raw.append(line)
-        letters = [c for c in text if c.isalpha()]
-        upper = len(letters) >= 20 and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
-        return cls(tuple(raw), tuple(rules.fold(x) for x in raw), upper)
+        return cls(tuple(raw), tuple(rules.fold(x) for x in raw))
 
     def __len__(self) -> int:
         return len(self.raw)
@@ -215,7 +215,7 @@ def _find_number(lines: _Lines, i: int, header: _Header) -> None:
     if label and raw[:1].isupper():
         starts.append(label)
     starts.extend(
-        m for m in re.finditer(r"(?<=\s)so\s*:\s*", folded) if raw[m.start()] == "S"
+        m for m in rules.NUMBER_LABEL_INSIDE_RE.finditer(folded) if raw[m.start()] == "S"
     )  # "… TỈNH NINH THUẬN Số: 12/…" when columns merged: the colon is required
     for start in starts:
         found = rules.NUMBER_RE.match(raw, start.end())
@@ -230,7 +230,7 @@ def _find_number(lines: _Lines, i: int, header: _Header) -> None:
 
 
 def _clean_notation(notation: str) -> str:
-    return re.sub(r"\s+", "", notation).replace("–", "-")
+    return _ANY_SPACE.sub("", notation).replace("–", "-")
 
 
 def _find_place_date(lines: _Lines, i: int, header: _Header) -> None:
@@ -307,7 +307,7 @@ def _find_title(lines: _Lines, i: int, header: _Header) -> bool:
     doc_type = rules.TYPE_BY_TITLE_KEY.get(rules.fold_key(raw))
     rest = ""
     if doc_type is None:  # "QUYẾT ĐỊNH Về việc …" on one line
-        m = re.match(r"^(\D+?)\s+(?=ve\b|v\s*/\s*v\b)", folded)
+        m = rules.TITLE_THEN_SUBJECT_RE.match(folded)
         if m is None:
             return False
         doc_type = rules.TYPE_BY_TITLE_KEY.get(rules.fold_key(raw[: m.end(1)]))
@@ -391,7 +391,7 @@ def _continuation(lines: _Lines, i: int, header: _Header, upper: bool) -> list[s
             rules.fold(text)
         ):
             break
-        if re.match(r"^(?:[-+•(\[]|[IVX]+\.|\d+\.|[a-zđ]\))", text):
+        if rules.BODY_ITEM_RE.match(text):
             break  # a list or a heading of the body
         if upper:
             if not _is_upper(text) or rules.AUTHORITY_LINE_RE.match(rules.fold(text)):
@@ -586,7 +586,7 @@ def _read_cites(lines: _Lines) -> list[Citation]:
 
 
 def _cite_at(raw: str, folded: str, m: re.Match[str]) -> Citation | None:
-    doc_type = rules.TYPE_BY_FOLDED_NAME.get(re.sub(r"\s+", " ", m.group(0)))
+    doc_type = _type_named(m.group(0))
     named = doc_type in rules.NAMED_TYPES
     if named and not raw[m.start()].isupper():
         return None  # "pháp luật", "văn bản quy phạm pháp luật"
@@ -613,7 +613,7 @@ def _cite_at(raw: str, folded: str, m: re.Match[str]) -> Citation | None:
 
 def _law_title(raw: str, folded: str, pos: int) -> tuple[str | None, int]:
     """The name after "Luật" up to "số"/"ngày"/punctuation/another law; ≤ 14 words."""
-    m = re.compile(r"[ ]((?:(?!so\b|ngay\b|nam\s+\d)[^\s,;.()\n]+[ ]?){1,14})").match(folded, pos)
+    m = rules.LAW_TITLE_RE.match(folded, pos)
     if m is None:
         return None, pos
     words = raw[m.start(1) : m.end(1)].split(" ")
@@ -628,12 +628,16 @@ def _law_title(raw: str, folded: str, pos: int) -> tuple[str | None, int]:
     return " ".join(kept), m.end(1)
 
 
+def _type_named(folded_name: str) -> str | None:
+    return rules.TYPE_BY_FOLDED_NAME.get(_ANY_SPACE.sub(" ", folded_name))
+
+
 def _type_of_notation(notation: str | None) -> str | None:
     """The type from the ký hiệu's first group: QĐ-UBND → Quyết định; NQ/TU → Nghị quyết."""
     if not notation:
         return None
-    groups = re.split(r"[-/]", notation)
-    if groups and re.fullmatch(r"(?:19|20)\d\d", groups[0]):
+    groups = _GROUP_SEPARATOR.split(notation)
+    if groups and _YEAR.fullmatch(groups[0]):
         groups = groups[1:]
     return rules.TYPE_BY_ABBREVIATION.get(groups[0].upper()) if groups else None
 
@@ -651,7 +655,7 @@ def _read_subject(subject: str) -> DocumentMetadata | None:
         doc_type, type_at = _subject_type(raw[: found.start()], folded[: found.start()])
         vv = rules.SUBJECT_LINE_LABEL_RE.search(folded, found.end())
         vv_before = rules.SUBJECT_LINE_LABEL_RE.search(folded, 0, found.start())
-        labelled = re.search(r"(?<![a-z])so\s*:?\s*$", folded[: found.start()]) is not None
+        labelled = rules.SUBJECT_NUMBER_LABEL_RE.search(folded[: found.start()]) is not None
         doc_type = doc_type or _type_of_notation(notation)
         doc_type = doc_type or ("Công văn" if vv or vv_before else None)
         if doc_type is None and not labelled:
@@ -661,7 +665,8 @@ def _read_subject(subject: str) -> DocumentMetadata | None:
             end = type_at if type_at > vv_before.end() else found.start()
             text = raw[vv_before.end() : end]
             if end == found.start():
-                text = re.sub(r"(?i)\s*số\s*:?\s*$", "", text)
+                label = rules.SUBJECT_NUMBER_LABEL_RE.search(rules.fold(text))
+                text = text[: label.start()] if label else text
             text = text.strip(" -:–.;,([")
         else:
             text = _subject_text(raw, folded, when.end() if when else found.end(), vv)
@@ -679,8 +684,7 @@ def _read_subject(subject: str) -> DocumentMetadata | None:
 def _subject_type(before_raw: str, before: str) -> tuple[str | None, int]:
     """The type named nearest before the number, and where its name starts."""
     found: list[tuple[int, str | None]] = [
-        (m.start(), rules.TYPE_BY_FOLDED_NAME.get(re.sub(r"\s+", " ", m.group(0))))
-        for m in rules.SUBJECT_TYPE_RE.finditer(before)
+        (m.start(), _type_named(m.group(0))) for m in rules.SUBJECT_TYPE_RE.finditer(before)
     ]
     found += [
         (m.start(), rules.TYPE_BY_ABBREVIATION.get(m.group(0).upper()))
@@ -699,5 +703,6 @@ def _subject_text(raw: str, folded: str, end: int, vv: re.Match[str] | None) -> 
     else:
         bracket = raw.find("]", end)
         rest = raw[bracket + 1 :] if bracket >= 0 else raw[end:]
-        text = rest if bracket >= 0 or re.match(r"\s*[-:–]?\s*(?:[Vv]ề|VỀ)\b", rest) else ""
+        about = rules.SUBJECT_ABOUT_RE.match(rules.fold(rest))
+        text = rest if bracket >= 0 or about else ""
     return text.strip(" -:–.;,")

@@ -151,6 +151,10 @@ NUMBER_PARTY = (
 )
 # The "Số" label (folded): "Số:", "SỐ:", "Số", OCR "So :".
 NUMBER_LABEL = r"so\s*[:.;]?\s*"
+# "Số:" inside a line (columns merged by OCR); folded, the colon required.
+NUMBER_LABEL_INSIDE = r"(?<=\s)so\s*:\s*"
+# "số" right before a number in an e-mail subject; folded.
+SUBJECT_NUMBER_LABEL = r"(?<![a-z])so\s*:?\s*$"
 # What follows a number in a sentence, never in a header ("Số 12/QĐ-UBND ngày … của …").
 CITATION_TAIL = r"\s*,?\s*(?:ngay|cua|ve|ban\s+hanh|nam)\b"
 
@@ -168,8 +172,17 @@ SUBJECT_LABEL = r"(?<![a-z0-9])v\s*/\s*v\b\s*[:.]?\s*"
 # Before Decree 30 some công văn wrote "Về việc …" under the số instead of "V/v" (folded,
 # only on the line right below "Số:").
 OLD_SUBJECT_LABEL = r"^ve\s+viec\b\s*[:.]?\s*"
+# The type title and its trích yếu on one line: "QUYẾT ĐỊNH Về việc …" (folded).
+TITLE_THEN_SUBJECT = r"^(\D+?)\s+(?=ve\b|v\s*/\s*v\b)"
+# A line that starts a list item or a heading of the body, never a wrapped trích yếu.
+BODY_ITEM = r"^(?:[-+•(\[]|[IVX]+\.|\d+\.|[a-zđ]\))"
+# The name of a law after "Luật" (folded): up to 14 words, stopping at "số", "ngày",
+# "năm 2015" or punctuation.
+LAW_TITLE = r"[ ]((?:(?!so\b|ngay\b|nam\s+\d)[^\s,;.()\n]+[ ]?){1,14})"
 # Trích yếu in an e-mail subject: after "V/v" or "về việc" (folded).
 SUBJECT_LINE_LABEL = r"(?<![a-z0-9])(?:v\s*/\s*v\b|ve\s+viec\b)\s*[:.]?\s*"
+# … or a "về …" right after the number and date ("Nghị quyết 09-NQ/TU về chuyển đổi số").
+SUBJECT_ABOUT = r"\s*[-:–]?\s*ve\b"
 
 # ---------------------------------------------------------------------------------------
 # Signature block (Decree 30 Art. 13, Appendix I box 7): authority prefix, title lines,
@@ -280,6 +293,11 @@ SEPARATOR_RE = re.compile(SEPARATOR_LINE)
 SIGNATURE_STAMP_RE = re.compile(rf"^\W*(?:{'|'.join(SIGNATURE_STAMP_LINES)})")
 
 NUMBER_RE = re.compile(rf"{NUMBER_PARTY}|{NUMBER_ADMIN}")
+NUMBER_LABEL_INSIDE_RE = re.compile(NUMBER_LABEL_INSIDE)
+SUBJECT_NUMBER_LABEL_RE = re.compile(SUBJECT_NUMBER_LABEL)
+TITLE_THEN_SUBJECT_RE = re.compile(TITLE_THEN_SUBJECT)
+BODY_ITEM_RE = re.compile(BODY_ITEM)
+LAW_TITLE_RE = re.compile(LAW_TITLE)
 CITATION_TAIL_RE = re.compile(CITATION_TAIL)
 NUMBER_WITH_DIGITS_RE = re.compile(
     rf"{NUMBER_PARTY}|(?P<num2>\d{{1,7}})\s*/\s*"
@@ -295,6 +313,7 @@ PLACE_DATE_RE = re.compile(rf",?\s*(?:{DATE_WORDED}|{DATE_BLANK}|(?:ngay\s*)?{DA
 
 SUBJECT_LABEL_RE = re.compile(SUBJECT_LABEL)
 SUBJECT_LINE_LABEL_RE = re.compile(SUBJECT_LINE_LABEL)
+SUBJECT_ABOUT_RE = re.compile(SUBJECT_ABOUT)
 OLD_SUBJECT_LABEL_RE = re.compile(OLD_SUBJECT_LABEL)
 
 SIGNER_PREFIX_RE = re.compile(
