@@ -93,12 +93,14 @@ class _Lines:
     @classmethod
     def of(cls, text: str) -> _Lines:
         text = _NEWLINES.sub("\n", normalise(text))
-        raw = []
+        raw, folded = [], []
         for line in text.split("\n"):
             line = _SPACES.sub(" ", line).strip(" |¦")
-            if not rules.SIGNATURE_STAMP_RE.match(rules.fold(line)):
+            fold = rules.fold(line)
+            if not rules.SIGNATURE_STAMP_RE.match(fold):
                 raw.append(line)
-        return cls(tuple(raw), tuple(rules.fold(x) for x in raw))
+                folded.append(fold)
+        return cls(tuple(raw), tuple(folded))
 
     def __len__(self) -> int:
         return len(self.raw)

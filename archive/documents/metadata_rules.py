@@ -246,21 +246,20 @@ RECIPIENT_LINE = r"^(?:noi\s+nhan|[-+•]\s|[-+•](?=\S)|luu\s*:|nhu\s+tren)"
 
 # ---------------------------------------------------------------------------------------
 # Folding (used on the tables above and on the text)
-class _FoldTable(dict):
-    """str.translate table: one character in, one character out (offsets stay valid)."""
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        if char in "đĐ":
-            out = "d"
-        else:
-            base = unicodedata.normalize("NFD", char)[0].lower()
-            out = base if len(base) == 1 else char
-        self[code] = out
-        return out
+def _fold_char(char: str) -> str:
+    if char in "đĐ":
+        return "d"
+    base = unicodedata.normalize("NFD", char)[0].lower()
+    return base if len(base) == 1 else char
 
 
-_FOLD = _FoldTable()
+# One character in, one character out (offsets carry over). Latin letters with every
+# Vietnamese mark are in the table; other characters stay as they are.
+_FOLD = {
+    code: ord(_fold_char(chr(code)))
+    for block in (range(0x250), range(0x1E00, 0x1F00))
+    for code in block
+}
 
 
 def fold(text: str) -> str:
