@@ -801,6 +801,25 @@ Số 45/KH-UBND ngày 6/3/2020 của UBND tỉnh
 Trân trọng.
 """
 
+# "thực hiện …" continues the trích yếu (lower case), a title wrapped over two lines.
+CV_WRAPPED = """\
+ỦY BAN NHÂN DÂN
+TỈNH NINH THUẬN
+Số: 88/UBND-VXNV
+V/v triển khai
+thực hiện Kế hoạch số 12/KH-UBND
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Ninh Thuận, ngày 07 tháng 01 năm 2021
+Kính gửi: Các sở, ban, ngành.
+Thực hiện ý kiến chỉ đạo của Chủ tịch Ủy ban nhân dân tỉnh, Văn phòng thông báo như sau.
+TL. CHỦ TỊCH
+KT. CHÁNH
+VĂN PHÒNG
+PHÓ CHÁNH VĂN PHÒNG
+Đặng Văn Phòng
+"""
+
 EXAMPLES = [
     ("cong-van-ninh-thuan", CV_NINH_THUAN, None, CV_NINH_THUAN_EXPECT),
     (
@@ -1486,6 +1505,25 @@ EXAMPLES = [
             issuer="SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
             source="text",
             cites=[("10", "KH-UBND", "Kế hoạch", "2023-01-03")],
+        ),
+    ),
+    (
+        "cong-van-wrapped-trich-yeu-and-title",
+        CV_WRAPPED,
+        None,
+        _expect(
+            number="88",
+            notation="UBND-VXNV",
+            issued_date="2021-01-07",
+            place="Ninh Thuận",
+            doc_type="Công văn",
+            issuer="ỦY BAN NHÂN DÂN TỈNH NINH THUẬN",
+            subject="triển khai thực hiện Kế hoạch số 12/KH-UBND",
+            signer_name="Đặng Văn Phòng",
+            signer_title="TL. CHỦ TỊCH, KT. CHÁNH VĂN PHÒNG, PHÓ CHÁNH VĂN PHÒNG",
+            signer_authority="KT",
+            source="text",
+            cites=[("12", "KH-UBND", "Kế hoạch", None)],
         ),
     ),
     # ---- the e-mail subject when the text has no document

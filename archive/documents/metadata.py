@@ -120,11 +120,16 @@ def _is_separator(text: str) -> bool:
     return bool(rules.SEPARATOR_RE.match(text))
 
 
+def _starts_body(raw: str, folded: str) -> bool:
+    """A body paragraph ("Căn cứ …") starts with a capital; "thực hiện …" continues a line."""
+    return raw[:1].isupper() and rules.BODY_MARKER_RE.match(folded) is not None
+
+
 def _header_end(lines: _Lines) -> int:
     """Index of the first body line (Căn cứ, Kính gửi, …), at most HEADER_LINES."""
     limit = min(len(lines), HEADER_LINES)
     for i in range(limit):
-        if rules.BODY_MARKER_RE.match(lines.folded[i]):
+        if _starts_body(lines.raw[i], lines.folded[i]):
             return i
     return limit
 
@@ -370,7 +375,7 @@ def _first_after_title(lines: _Lines, t: int) -> tuple[int, str | None]:
         raw, folded = lines.raw[i], lines.folded[i]
         if not raw:
             continue
-        if _is_separator(raw) or (rules.BODY_MARKER_RE.match(folded) and i > t + 1):
+        if _is_separator(raw) or (_starts_body(raw, folded) and i > t + 1):
             return i, None
         if _is_upper(raw) and rules.AUTHORITY_LINE_RE.match(folded):
             return i, None
@@ -387,7 +392,7 @@ def _continuation(lines: _Lines, i: int, header: _Header, upper: bool) -> list[s
         text = _strip_header_parts(lines, j, header)
         if not text or _is_separator(text) or j in (header.number_at, header.title_at):
             break
-        if rules.BODY_MARKER_RE.match(folded) or rules.NUMBER_LABEL_RE.match(folded[:4]):
+        if _starts_body(text, rules.fold(text)) or rules.NUMBER_LABEL_RE.match(folded[:4]):
             break
         if rules.TYPE_BY_TITLE_KEY.get(rules.fold_key(text)) or rules.SUBJECT_LABEL_RE.match(
             rules.fold(text)
@@ -551,8 +556,9 @@ def _looks_like_name(raw: str) -> str | None:
     if not 2 <= len(words) <= 6 or not all(w.isalpha() and w[0].isupper() for w in words):
         return None
     family_known = folded.split(" ")[0] in rules.FAMILY_NAMES
-    if all(w.isupper() for w in words):
-        return text.title() if family_known else None
+    if all(w.isupper() for w in words):  # only with a known family name, never an agency
+        office = rules.AGENCY_HEAD_RE.match(folded) or rules.AUTHORITY_LINE_RE.match(folded)
+        return text.title() if family_known and not office else None
     if all(w[1:].islower() or len(w) == 1 for w in words):
         return text
     return None

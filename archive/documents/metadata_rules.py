@@ -197,9 +197,9 @@ SIGNER_PREFIXES = {
 # Words that begin a signer's title line (folded); "PHÓ" is read before them.
 SIGNER_TITLE_HEADS = (
     "chu tich", "giam doc", "tong giam doc", "bo truong", "thu truong", "thu tuong",
-    "bi thu", "chanh van phong", "van phong", "truong ban", "truong phong", "truong khoa",
+    "bi thu", "chanh van phong", "truong ban", "truong phong", "truong khoa",
     "cuc truong", "vu truong", "tong cuc truong", "chi cuc truong", "hieu truong",
-    "vien truong", "chanh thanh tra", "chanh an", "vien truong", "chu nhiem", "tong bien tap",
+    "vien truong", "chanh thanh tra", "chanh an", "chu nhiem", "tong bien tap",
     "thu ky", "chu toa", "chi huy truong", "tu lenh", "chinh uy", "truong", "chu tich nuoc",
     "tong thu ky", "ke toan truong", "nguoi uy quyen", "nguoi duoc uy quyen", "tong kiem toan",
 )  # fmt: skip
