@@ -820,6 +820,18 @@ PHÓ CHÁNH VĂN PHÒNG
 Đặng Văn Phòng
 """
 
+# Right cell first, no số yet: the agency above the title; a short first body line.
+KH_RIGHT_FIRST_NO_NUMBER = """\
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Bác Ái, ngày 07 tháng 01 năm 2021
+ỦY BAN NHÂN DÂN
+HUYỆN BÁC ÁI
+KẾ HOẠCH
+Chuyển đổi số năm 2021
+Nhằm triển khai hiệu quả chuyển đổi số.
+"""
+
 EXAMPLES = [
     ("cong-van-ninh-thuan", CV_NINH_THUAN, None, CV_NINH_THUAN_EXPECT),
     (
@@ -1524,6 +1536,19 @@ EXAMPLES = [
             signer_authority="KT",
             source="text",
             cites=[("12", "KH-UBND", "Kế hoạch", None)],
+        ),
+    ),
+    (
+        "ke-hoach-right-cell-first-no-number",
+        KH_RIGHT_FIRST_NO_NUMBER,
+        None,
+        _expect(
+            issued_date="2021-01-07",
+            place="Bác Ái",
+            doc_type="Kế hoạch",
+            issuer="ỦY BAN NHÂN DÂN HUYỆN BÁC ÁI",
+            subject="Chuyển đổi số năm 2021",
+            source="text",
         ),
     ),
     # ---- the e-mail subject when the text has no document

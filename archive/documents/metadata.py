@@ -405,7 +405,11 @@ def _continuation(lines: _Lines, i: int, header: _Header, upper: bool) -> list[s
                 break
         elif _is_upper(text):
             break
-        elif text[0].isupper() and (len(text) > 80 or previous.rstrip().endswith((".", ";", ":"))):
+        elif text[0].isupper() and (
+            len(text) > 80
+            or previous.rstrip().endswith((".", ";", ":"))
+            or rules.BODY_OPENING_RE.match(rules.fold(text))
+        ):
             break  # a paragraph of the body
         parts.append(text)
         previous = text
@@ -417,10 +421,11 @@ def _continuation(lines: _Lines, i: int, header: _Header, upper: bool) -> list[s
 
 
 def _read_issuer(lines: _Lines, header: _Header) -> tuple[str | None, str | None]:
+    # The agency sits above the số; without one, above the title (or the date).
     anchors = [a for a in (header.number_at, header.title_at, header.date_at) if a is not None]
     if not anchors:
         return None, None
-    anchor = header.number_at if header.number_at is not None else min(anchors)
+    anchor = anchors[0]
     collected: list[str] = []
     if header.number_at == anchor:  # agency on the same line before "Số:" (merged OCR)
         head = lines.raw[anchor][: header.number_span[0]]

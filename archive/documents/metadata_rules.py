@@ -121,6 +121,14 @@ BODY_MARKERS = (
     r"dieu\s+1\b", r"chuong\s+i\b", r"noi\s+nhan\b", r"theo\s+de\s+nghi\b",
 )  # fmt: skip
 
+# Words that open a paragraph of the body right after a trích yếu (folded, capital in the
+# text): a line starting with one never continues the trích yếu.
+BODY_OPENINGS = (
+    r"nham\b", r"de\b", r"ngay\b", r"trong\b", r"hom\s+nay\b", r"qua\b", r"theo\b",
+    r"tren\s+co\s+so\b", r"sau\s+khi\b", r"tiep\s+theo\b", r"thoi\s+gian\b",
+    r"dia\s+diem\b", r"thanh\s+phan\b", r"noi\s+dung\b", r"trien\s+khai\s+thuc\s+hien\b",
+)  # fmt: skip
+
 # A line that is only a separator ("______", "-----", "*", "***").
 SEPARATOR_LINE = r"^[\s_\-–—=*~.•·]*$"
 
@@ -288,6 +296,7 @@ NATIONAL_HEADER_RE = re.compile("|".join(NATIONAL_HEADER))
 HEADER_MARK_RE = re.compile(rf"^(?:{'|'.join(HEADER_MARKS)})\W*$")
 AGENCY_HEAD_RE = re.compile(rf"^(?:{_words(AGENCY_HEADS)})\b")
 BODY_MARKER_RE = re.compile(rf"^\W*(?:{'|'.join(BODY_MARKERS)})")
+BODY_OPENING_RE = re.compile(rf"^(?:{'|'.join(BODY_OPENINGS)})")
 SEPARATOR_RE = re.compile(SEPARATOR_LINE)
 SIGNATURE_STAMP_RE = re.compile(rf"^\W*(?:{'|'.join(SIGNATURE_STAMP_LINES)})")
 
