@@ -68,7 +68,12 @@ def read_metadata(text: str | None, subject: str | None = None) -> DocumentMetad
     """Read the metadata from a document's text, else from the e-mail subject.
 
     The text counts when it yields a số/ký hiệu or a document type; only then are its
-    other fields reported. Otherwise the subject is read the same way; else nothing.
+    other fields reported. Otherwise the subject is read (it needs a number with a type
+    name, a type abbreviation, "số" or "V/v" beside it); else nothing.
+
+    The type comes from the title line ("QUYẾT ĐỊNH"); else "Công văn" when there is a
+    "V/v" line (only a công văn has one, and some issuers' own abbreviations look like a
+    type: Cục Thuế writes "CT-TTHT"); else from the ký hiệu ("QĐ-UBND" → Quyết định).
     """
     if text:
         found = _read_text(_Lines.of(text[:MAX_TEXT]))
