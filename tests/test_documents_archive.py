@@ -267,7 +267,12 @@ def test_document_command_json(wired: Archive, settings: Settings, tmp_path, mon
     ):
         assert key in view
     assert view["filenames"] == ["cv.pdf"] and view["extractor"] == "pdf"
-    assert view["number"] is None and view["signer"] == {"name": None, "title": None}
+    # the letter's own header, read by the Decree 30 rules; nothing it does not say
+    assert (view["number"], view["notation"]) == ("5985", "UBND-KTN")
+    assert (view["issued_date"], view["place"]) == ("2013-12-12", "Ninh Thuận")
+    assert view["type"] == "Công văn" and view["subject"].startswith("triển khai ứng dụng")
+    assert [c["notation"] for c in view["cites"]] == ["CT-TTg"]
+    assert view["signer"] == {"name": None, "title": None}
     by_sha = CliRunner().invoke(cli, ["-c", str(config), "document", view["sha256"][:12]])
     assert by_sha.exit_code == 0 and "cv.pdf" in by_sha.output
     missing = CliRunner().invoke(cli, ["-c", str(config), "document", "999999"])
