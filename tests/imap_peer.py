@@ -48,6 +48,7 @@ first_valid_uid = 1
 first_valid_gid = 1
 mail_location = maildir:~/Maildir
 mail_fsync = never
+verbose_proctitle = yes
 maildir_very_dirty_syncs = no
 {ssl}
 passdb {{

@@ -83,7 +83,9 @@ def sync(app: AppContext, account: str | None, once: bool) -> None:
         )
     if account and settings.imap.account(account) is None:
         known = ", ".join(a.name for a in settings.imap.accounts)
-        raise click.BadParameter(f"no account {account!r} (configured: {known})", param_hint="ACCOUNT")
+        raise click.BadParameter(
+            f"no account {account!r} (configured: {known})", param_hint="ACCOUNT"
+        )
     archive = app.archive()
     with Progress(
         TextColumn("[bold]{task.description}"),

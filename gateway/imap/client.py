@@ -231,9 +231,10 @@ class ImapClient:
             raise ImapCommandFailed(f"{self.where}: EXAMINE {decode(folder)}: no UIDVALIDITY")
         return status
 
-    async def uid_sizes(self, first_uid: int) -> list[tuple[int, int]]:
-        """(UID, size) of every message from ``first_uid`` on, ascending."""
-        result = await self._fetch(f"{first_uid}:*", "(UID RFC822.SIZE)")
+    async def uid_sizes(self, first_uid: int, sizes: bool = True) -> list[tuple[int, int]]:
+        """(UID, size) of every message from ``first_uid`` on, ascending (sizes 0 when
+        ``sizes`` is false)."""
+        result = await self._fetch(f"{first_uid}:*", "(UID RFC822.SIZE)" if sizes else "(UID)")
         if result.failed:
             raise ImapCommandFailed(f"{self.where}: UID FETCH sizes: {result.failed}")
         pairs = {(m.uid, m.size or 0) for m in result.messages if m.uid >= first_uid}

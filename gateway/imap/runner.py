@@ -145,7 +145,7 @@ class AccountSync:
         if not (self.account.idle and watched and client.has_capability("IDLE")):
             await asyncio.sleep(self.account.poll_seconds)
             return
-        await client.examine(watched.name)
+        await self._folder(client, watched)  # catch up, and leave it selected for IDLE
         while (remaining := deadline - loop.time()) > 0:
             if await client.wait_for_news(min(remaining, IDLE_MAX_SECONDS)):
                 async with self.work_slots:

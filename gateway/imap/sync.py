@@ -76,6 +76,7 @@ class FolderSync:
     observer: SyncObserver = field(default_factory=QuietObserver)
     # folder -> UID -> times it lost the connection alone (0: was in a batch that did).
     trouble: dict[str, dict[int, int]] = field(default_factory=dict)
+    no_sizes: set[str] = field(default_factory=set)
 
     async def run(self, client: ImapClient, planned: PlannedFolder) -> int:
         """Archive what is new in ``planned``; returns how many messages were stored."""
@@ -101,13 +102,23 @@ class FolderSync:
         )
         if status.exists == 0 or (status.uidnext is not None and status.uidnext - 1 <= last_uid):
             return 0
-        sizes = await client.uid_sizes(last_uid + 1)
+        sizes = await self._list(client, planned.name, last_uid + 1)
         if not sizes:
             return 0
         self.observer.folder_started(name, planned.display, len(sizes))
         stored = await self._pipeline(client, planned, status, sizes)
         self.observer.folder_finished(name, planned.display)
         return stored
+
+    async def _list(self, client: ImapClient, folder: str, first_uid: int) -> list:
+        """(UID, size) from ``first_uid`` on. Listing sizes makes the server read messages
+        it has not indexed; if that lost the connection, list UIDs alone (sizes 0)."""
+        with_sizes = folder not in self.no_sizes
+        try:
+            return await client.uid_sizes(first_uid, with_sizes)
+        except ImapConnectionLost:
+            self.no_sizes.add(folder)
+            raise
 
     async def _pipeline(
         self,
