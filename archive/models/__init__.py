@@ -7,6 +7,7 @@ so Alembic and ``Base.metadata`` see the whole schema.
 from archive.models.accounts import AuditEntry, LoginFailure, User, WebSession
 from archive.models.base import Base, UTCDateTime
 from archive.models.document import Document
+from archive.models.imap_state import ImapFolderState
 from archive.models.message import Address, Blob, IngestError, Message, MessageSource, Part
 from archive.models.reports import (
     Agency,
@@ -33,6 +34,7 @@ __all__ = [
     "Exchange",
     "ExchangeDirty",
     "ExchangeMonth",
+    "ImapFolderState",
     "IndexedMessage",
     "IngestError",
     "LoginFailure",

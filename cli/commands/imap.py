@@ -1,0 +1,174 @@
+"""govmail imap sync | status"""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.table import Table
+
+from cli.context import EXIT_FAILURE, AppContext, pass_app
+from cli.output import print_json
+
+
+@click.group("imap")
+def command() -> None:
+    """Archive existing mailboxes over IMAP (read-only: no flag is ever changed).
+
+    Accounts are configured in [[imap.accounts]] (see config/govmail.example.toml).
+
+    \b
+    Examples:
+      govmail imap sync                 import every account, then follow new mail
+      govmail imap sync vanphong --once import one account and stop
+      govmail imap status               per folder: UIDVALIDITY, last UID, lag, errors
+      govmail imap status --json
+    """
+
+
+class _BarObserver:
+    """One rich progress bar per folder being imported; problems printed above the bars."""
+
+    def __init__(self, progress: Progress, err: Console):
+        self.progress = progress
+        self.err = err
+        self.tasks: dict[tuple[str, str], TaskID] = {}
+
+    def folder_started(self, account: str, folder: str, total: int) -> None:
+        key = (account, folder)
+        if key in self.tasks:
+            self.progress.remove_task(self.tasks[key])
+        self.tasks[key] = self.progress.add_task(f"{account}/{folder}", total=total)
+
+    def advanced(self, account: str, folder: str, count: int) -> None:
+        task = self.tasks.get((account, folder))
+        if task is not None:
+            self.progress.advance(task, count)
+
+    def folder_finished(self, account: str, folder: str) -> None:
+        task = self.tasks.get((account, folder))
+        if task is not None:
+            self.progress.update(task, completed=self.progress.tasks[task].total)
+
+    def problem(self, account: str, text: str) -> None:
+        self.progress.console.print(f"[yellow]{account}[/yellow]: {text}")
+
+
+@command.command("sync")
+@click.argument("account", required=False)
+@click.option("--once", is_flag=True, help="Import what is there now, then stop (no IDLE).")
+@pass_app
+def sync(app: AppContext, account: str | None, once: bool) -> None:
+    """Import the configured mailboxes, then follow new mail with IDLE (or polling).
+
+    Without ACCOUNT every account is synced, several at a time. The position in each folder
+    is kept in the database: a stopped or failed sync resumes where it stopped. Ctrl-C
+    stops cleanly. Exit 1 when an account fails (wrong password, TLS, unreachable with
+    --once).
+
+    \b
+    Examples:
+      govmail imap sync
+      govmail imap sync vanphong --once
+    """
+    from gateway.imap.runner import run_accounts
+
+    settings = app.settings
+    if not settings.imap.accounts:
+        raise click.UsageError(
+            f"no IMAP accounts configured in {settings.source}: add [[imap.accounts]] "
+            "(see config/govmail.example.toml)"
+        )
+    if account and settings.imap.account(account) is None:
+        known = ", ".join(a.name for a in settings.imap.accounts)
+        raise click.BadParameter(
+            f"no account {account!r} (configured: {known})", param_hint="ACCOUNT"
+        )
+    archive = app.archive()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=app.err,
+    ) as progress:
+        observer = _BarObserver(progress, app.err)
+        if not once:
+            progress.console.print("initial import, then following new mail (Ctrl-C stops)")
+        try:
+            outcomes = asyncio.run(
+                run_accounts(settings, archive, [account] if account else None, once, observer)
+            )
+        except KeyboardInterrupt:
+            progress.console.print("stopped; the next sync resumes where this one stopped")
+            return
+    failed = [o for o in outcomes if o.error]
+    for outcome in outcomes:
+        if outcome.error:
+            app.err.print(f"[red]error[/red]: {outcome.error}")
+        else:
+            app.console.print(f"{outcome.account}: {outcome.stored} messages archived")
+    if failed:
+        raise SystemExit(EXIT_FAILURE)
+
+
+@command.command("status")
+@click.argument("account", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@pass_app
+def status(app: AppContext, account: str | None, as_json: bool) -> None:
+    """Per account and folder: UIDVALIDITY, last UID, messages archived, lag, last error.
+
+    Lag is the server's UIDNEXT-1 minus the last UID archived, as of the last look, and
+    the time since that look.
+
+    \b
+    Examples:
+      govmail imap status
+      govmail imap status vanphong --json
+    """
+    from gateway.imap.folder_names import decode
+    from gateway.imap.folder_plan import lag
+    from gateway.imap.state import FolderStates, age_seconds
+
+    rows = []
+    for row in FolderStates(app.archive().sessions).all(account):
+        rows.append(
+            {
+                "account": row.account,
+                "folder": decode(row.folder),
+                "direction": row.direction,
+                "uidvalidity": row.uidvalidity,
+                "last_uid": row.last_uid,
+                "server_uidnext": row.server_uidnext,
+                "server_messages": row.server_messages,
+                "archived": row.archived,
+                "skipped": row.skipped,
+                "rescans": row.rescans,
+                "lag_messages": lag(row.last_uid, row.server_uidnext),
+                "last_sync_at": row.last_sync_at,
+                "seconds_since_sync": age_seconds(row.last_sync_at),
+                "last_error": row.last_error,
+                "last_error_at": row.last_error_at,
+            }
+        )
+    if as_json:
+        print_json({"folders": rows})
+        return
+    if not rows:
+        app.console.print("no IMAP folder synced yet (run: govmail imap sync)")
+        return
+    table = Table()
+    for col in ("account", "folder", "dir", "UIDVALIDITY", "last UID", "archived", "lag",
+                "last sync", "last error"):  # fmt: skip
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        since = r["seconds_since_sync"]
+        table.add_row(
+            r["account"], r["folder"], r["direction"] or "", str(r["uidvalidity"] or ""),
+            str(r["last_uid"]), str(r["archived"]),
+            "" if r["lag_messages"] is None else str(r["lag_messages"]),
+            "" if since is None else f"{since:.0f} s ago", r["last_error"] or "",
+        )  # fmt: skip
+    app.console.print(table)

@@ -1,0 +1,99 @@
+"""Reading and moving each folder's position (``imap_folders``); synchronous, run in threads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from archive.models import ImapFolderState
+from archive.models.base import utcnow
+
+
+@dataclass(frozen=True)
+class FolderPosition:
+    uidvalidity: int | None
+    last_uid: int
+
+
+class FolderStates:
+    """One row per (account, folder); every method is one short transaction."""
+
+    def __init__(self, sessions: sessionmaker[Session]):
+        self.sessions = sessions
+
+    def _row(self, session: Session, account: str, folder: str) -> ImapFolderState:
+        row = session.scalar(
+            select(ImapFolderState).where(
+                ImapFolderState.account == account, ImapFolderState.folder == folder
+            )
+        )
+        if row is None:
+            row = ImapFolderState(account=account, folder=folder, last_uid=0, archived=0)
+            row.skipped = row.rescans = 0
+            session.add(row)
+            session.flush()
+        return row
+
+    def position(self, account: str, folder: str, direction: str) -> FolderPosition:
+        for _attempt in range(2):
+            try:
+                with self.sessions() as session, session.begin():
+                    row = self._row(session, account, folder)
+                    row.direction = direction
+                    return FolderPosition(row.uidvalidity, row.last_uid)
+            except IntegrityError:  # another process created the row meanwhile
+                continue
+        raise RuntimeError("unreachable")
+
+    def start_over(self, account: str, folder: str, uidvalidity: int, rescan: bool) -> None:
+        """New UIDVALIDITY (or first sight): every UID from 1 on is to be read."""
+        with self.sessions() as session, session.begin():
+            row = self._row(session, account, folder)
+            row.uidvalidity = uidvalidity
+            row.last_uid = 0
+            row.archived = 0
+            if rescan:
+                row.rescans += 1
+
+    def seen_server(self, account: str, folder: str, uidnext: int | None, exists: int) -> None:
+        with self.sessions() as session, session.begin():
+            row = self._row(session, account, folder)
+            row.server_uidnext = uidnext
+            row.server_messages = exists
+            row.last_sync_at = utcnow()
+
+    def advance(
+        self, account: str, folder: str, last_uid: int, archived: int, skipped: int
+    ) -> None:
+        """Move the position past a batch, once the archive has committed it."""
+        with self.sessions() as session, session.begin():
+            row = self._row(session, account, folder)
+            row.last_uid = max(row.last_uid, last_uid)
+            row.archived += archived
+            row.skipped += skipped
+            row.last_sync_at = utcnow()
+
+    def error(self, account: str, folder: str, message: str) -> None:
+        with self.sessions() as session, session.begin():
+            row = self._row(session, account, folder)
+            row.last_error = message[:2000]
+            row.last_error_at = utcnow()
+
+    def all(self, account: str | None = None) -> list[ImapFolderState]:
+        with self.sessions() as session:
+            query = select(ImapFolderState).order_by(
+                ImapFolderState.account, ImapFolderState.folder
+            )
+            if account:
+                query = query.where(ImapFolderState.account == account)
+            return list(session.scalars(query))
+
+
+def age_seconds(when: datetime | None, now: datetime | None = None) -> float | None:
+    if when is None:
+        return None
+    return ((now or utcnow()) - when).total_seconds()
