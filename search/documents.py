@@ -50,6 +50,8 @@ class IndexDoc:
                 self.text[fname].append(F.GAP)
             self.text[fname].extend(toks)
         for tok, flat in zip(exact, folded, strict=True):
+            if tok.isalnum():  # a plain word: neither a document number nor a code
+                continue
             if "/" in tok and DOCNUM.match(tok):
                 self.keywords["so"].add(flat)
             elif AGENCY_CODE.match(tok):

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+_ANY_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 # Old-style tone on the second vowel of an open oa/oe/uy syllable → on the first vowel.
 _OLD_TONES = {
@@ -56,7 +57,9 @@ _FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
 
 def clean(text: str) -> str:
     """NFC, without soft hyphens or zero-width characters."""
-    return unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = unicodedata.normalize("NFC", text)
+    # translate() walks every character; most texts have nothing to remove
+    return text.translate(_INVISIBLE) if _ANY_INVISIBLE.search(text) else text
 
 
 def _tone(word: str) -> str:
@@ -111,7 +114,6 @@ def tokens(text: str) -> Iterator[Token]:
         yield Token(exact, fold(exact), kind, m.start(), m.end())
 
 
-_COMBINING = re.compile(r"[\u0300-\u036f]+")
 # The same alternatives as TOKEN, without groups: findall returns whole tokens.
 _TOKEN_FLAT = re.compile(rf"{_EMAIL}|{_AGENCY}|{_DATE}|{_DOCNUM}|\w+")
 _OLD_TONE = re.compile(r"(o[àáảãạèéẻẽẹ]|(?<!q)u[ỳýỷỹỵ])(?!\w)")
@@ -137,18 +139,15 @@ def analyse(text: str) -> tuple[list[str], list[str]]:
     exact = [t if t.isalnum() else _special(t) for t in _TOKEN_FLAT.findall(lowered)]
     if not exact:
         return [], []
-    folded = fold_text(" ".join(exact)).split(" ")
+    # Tokens repeat (a text has far fewer distinct words than words): folding each
+    # distinct token once, from the cache, beats folding the whole text.
+    cache = _fold_cache
+    folded = [cache.get(t) or fold(t) for t in exact]
     return exact, folded
 
 
 def _fix_tones(lowered: str) -> str:
     return _OLD_TONE.sub(lambda m: _OLD_TONES[m.group(1)], lowered)
-
-
-def fold_text(text: str) -> str:
-    """``fold`` for long texts (one pass; token boundaries are unchanged)."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_EXTRA))
-    return unicodedata.normalize("NFC", _COMBINING.sub("", decomposed)).lower()
 
 
 def iso_date(text: str) -> str | None:
