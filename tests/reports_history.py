@@ -233,7 +233,7 @@ def ingest(archive: Archive, letters: list[Letter]) -> None:
         for letter in letters:
             for doc in letter.docs:
                 if doc.extracted:
-                    session.add(_document_row(doc))
+                    session.merge(_document_row(doc))  # over what the extraction hook read
 
 
 def _document_row(doc: Doc) -> Document:
