@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_MIGRATING = threading.Lock()
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -70,10 +72,17 @@ def _alembic_config(engine: Engine):
 
 
 def migrate(engine: Engine) -> None:
-    """Apply every pending migration (all branches)."""
+    """Apply every pending migration (all branches).
+
+    Two processes may start at once (``govmail serve`` and ``govmail web``): on SQLite the
+    migration transaction takes the write lock at BEGIN, so the second waits and then finds
+    nothing to do instead of failing to upgrade its read lock ("database is locked");
+    PostgreSQL serialises them with an advisory lock (migrations/env.py).
+    """
     from alembic import command
 
-    command.upgrade(_alembic_config(engine), "heads")
+    with _MIGRATING:  # alembic's context is module-global: one migration per process
+        command.upgrade(_alembic_config(write_engine(engine)), "heads")
 
 
 def pending_migrations(engine: Engine) -> bool:

@@ -1,11 +1,13 @@
 """Alembic environment: run with the engine govmail hands over (no alembic.ini needed)."""
 
 from alembic import context
+from sqlalchemy import text
 
 from archive.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+LOCK_KEY = 0x676F766D  # "govm"
 
 
 def run_migrations_online() -> None:
@@ -22,6 +24,9 @@ def run_migrations_online() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # one migrating process at a time; the next one sees the new version
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
             context.run_migrations()
         connection.commit()
 
