@@ -160,6 +160,9 @@ def _field(node: Q.FieldMatch, terms: list[str]) -> Clause:
 def _flag(node: Q.Flag) -> Clause:
     if node.field in ("signed", "scanned"):
         return Term(node.field, "yes" if node.value else "no")
+    if node.field == "ocr":  # only messages with OCR text carry the keyword
+        yes = Term("ocr", "yes")
+        return yes if node.value else Bool(must=(All(),), must_not=(yes,))
     if node.field == "has":
         return Term("has", "attachment")
     if node.field == "direction":

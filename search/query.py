@@ -5,7 +5,8 @@
     a OR b                   either (OR binds tighter than the implicit AND)
     -word, -"phrase", -f:v   exclude
     ( … )                    group
-    from: to: agency: so: type: filename: signed:yes|no scanned:yes|no has:attachment
+    from: to: agency: so: type: filename: signed:yes|no scanned:yes|no ocr:yes|no
+    has:attachment
     verdict: direction:in|out|internal date:2023-01-01..2023-03-31 before: after:
 
 Dates: ``date:2023`` (a year), ``date:2023-05`` (a month), ``date:2023-05-17`` (a day),
@@ -28,6 +29,7 @@ FIELDS = {
     "filename",
     "signed",
     "scanned",
+    "ocr",
     "has",
     "verdict",
     "direction",
@@ -82,7 +84,7 @@ class FieldMatch:
 
 @dataclass(frozen=True)
 class Flag:
-    field: str  # signed | scanned | has | direction | verdict
+    field: str  # signed | scanned | ocr | has | direction | verdict
     value: str | bool
 
 
@@ -270,7 +272,7 @@ def _field(name: str, value: str, quoted: bool, pos: int, query: str) -> Node:
         return QuerySyntaxError(message, pos, query)
 
     plain = value.strip().lower()
-    if name in ("signed", "scanned"):
+    if name in ("signed", "scanned", "ocr"):
         key = _ascii(plain)
         if key not in YES_NO:
             raise bad(f"{name}: takes yes or no")

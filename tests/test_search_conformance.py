@@ -202,6 +202,10 @@ def test_fields(corpus) -> None:
     assert found(service, 'filename:"kế hoạch"') == [ids["cv"]]
     assert found(service, "signed:yes") == [ids["cv"]]
     assert found(service, "scanned:yes") == [ids["cv"]]
+    assert found(service, "ocr:yes") == [ids["cv"]]
+    assert found(service, "ocr:yes thiên tai") == [ids["cv"]]  # words read by OCR
+    assert ids["cv"] not in found(service, "ocr:no", limit=100)
+    assert ids["gmail"] in found(service, "ocr:no", limit=100)
     assert ids["cv"] not in found(service, "signed:no", limit=100)
     assert set(found(service, "has:attachment")) == {ids["cv"]}
     assert found(service, "verdict:quarantine") == [ids["gmail"]]
