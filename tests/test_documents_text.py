@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import unicodedata
 
@@ -124,6 +125,20 @@ def test_odt_headings_and_paragraphs() -> None:
 def test_xlsx_cells() -> None:
     reading = read(xlsx_file([["Đơn vị", "Văn bản đi"], ["Sở Nội vụ", 12]]))
     assert reading.extractor == "xlsx"
+    assert reading.text.splitlines() == ["Báo cáo", "Đơn vị\tVăn bản đi", "Sở Nội vụ\t12"]
+
+
+def test_legacy_xls_cells() -> None:
+    xlwt = pytest.importorskip("xlwt", reason="xlwt (test dependency) writes the .xls")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Báo cáo")
+    for r, row in enumerate([["Đơn vị", "Văn bản đi"], ["Sở Nội vụ", 12]]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    reading = read(out.getvalue())
+    assert reading.extractor == "xls" and reading.error is None
     assert reading.text.splitlines() == ["Báo cáo", "Đơn vị\tVăn bản đi", "Sở Nội vụ\t12"]
 
 
