@@ -102,8 +102,7 @@ class ArchiveWorker:
         except Exception as exc:
             self._one_by_one(claimed, exc)
             return len(claimed)
-        for bak, _ in claimed:
-            self.spool.done(bak)
+        self.spool.done_many([bak for bak, _ in claimed])
         return len(claimed)
 
     def _apply_refresh(self) -> None:

@@ -162,12 +162,20 @@ class Spool:
 
     def done(self, bak: Path) -> None:
         """The work is finished: the file goes, durably."""
-        try:
-            os.unlink(bak)
-        except FileNotFoundError:
-            return
+        self.done_many([bak])
+
+    def done_many(self, baks: list[Path]) -> None:
+        """A finished batch goes with one directory flush per queue, not one per file."""
+        touched: set[Path] = set()
+        for bak in baks:
+            try:
+                os.unlink(bak)
+            except FileNotFoundError:
+                continue
+            touched.add(bak.parent)
         if self.fsync:
-            fsync_dir(bak.parent)
+            for directory in touched:
+                fsync_dir(directory)
 
     def replace(self, entry: SpoolEntry, queue: str, bak: Path | None) -> Path:
         """Write ``entry`` (new metadata) into ``queue`` and drop the working copy."""
