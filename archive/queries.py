@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -98,3 +99,20 @@ def message_detail(message: Message) -> dict[str, Any]:
             for p in message.parts
         ],
     }
+
+
+def message_id_batches(sessions, size: int) -> Iterator[list[int]]:
+    """Every message id in ascending batches, one short read transaction per batch, so
+    long rebuilds (reindex, reextract) never hold a snapshot open while they work."""
+    last = 0
+    while True:
+        with sessions() as session:
+            ids = list(
+                session.scalars(
+                    select(Message.id).where(Message.id > last).order_by(Message.id).limit(size)
+                )
+            )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]

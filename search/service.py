@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select
 
 from archive.ingest import Archive, IngestResult
 from archive.models import IndexedMessage, Message
+from archive.queries import message_id_batches
 from config import Settings
 from search.compile import compile_query
 from search.documents import IndexDoc, build_documents, message_texts
@@ -167,19 +168,7 @@ class SearchService:
             yield ids, docs  # outside the session: the caller writes meanwhile
 
     def _id_batches(self) -> Iterator[list[int]]:
-        size = self.settings.search.batch_size
-        last = 0
-        while True:
-            with self.archive.sessions() as session:
-                ids = list(
-                    session.scalars(
-                        select(Message.id).where(Message.id > last).order_by(Message.id).limit(size)
-                    )
-                )
-            if not ids:
-                return
-            yield ids
-            last = ids[-1]
+        return message_id_batches(self.archive.sessions, self.settings.search.batch_size)
 
     def message_count(self) -> int:
         with self.archive.sessions() as session:

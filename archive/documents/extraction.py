@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -30,6 +30,7 @@ from archive.documents.store import (
 )
 from archive.models import Document, Message, Part
 from archive.models.base import utcnow
+from archive.queries import message_id_batches
 
 log = logging.getLogger("govmail.archive")
 BATCH = 64  # documents per database transaction
@@ -161,21 +162,6 @@ def _current_text(archive, doc: Document, reading: Reading) -> str | None:
     return reading.text
 
 
-def message_batches(archive, size: int = 500) -> Iterator[list[int]]:
-    last = 0
-    while True:
-        with archive.sessions() as session:
-            ids = list(
-                session.scalars(
-                    select(Message.id).where(Message.id > last).order_by(Message.id).limit(size)
-                )
-            )
-        if not ids:
-            return
-        yield ids
-        last = ids[-1]
-
-
 def attachment_count(archive) -> int:
     """Distinct readable attachment contents in the archive (for progress bars)."""
     with archive.sessions() as session:
@@ -194,7 +180,7 @@ def reextract(
     told which messages changed so the search index and the exchange log follow."""
     total = ExtractSummary()
     started = utcnow()
-    for ids in message_batches(archive):
+    for ids in message_id_batches(archive.sessions, 500):
         with archive.sessions() as session:
             targets = targets_of(session, ids)
             done = documents_by_sha(session, [t.sha256 for t in targets])
