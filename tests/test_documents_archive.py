@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from archive.documents import metadata
 from archive.documents.extraction import reextract
 from archive.documents.hook import ExtractionHook
 from archive.documents.reader import DocumentReader
@@ -111,44 +110,48 @@ def test_failures_are_recorded_and_never_stop_ingest(wired: Archive) -> None:
     assert docs["docx"].extract_error is None and docs["docx"].text_chars > 0
 
 
-def test_metadata_from_the_parser_is_stored(wired: Archive, monkeypatch) -> None:
-    seen = []
-
-    def fake(text, subject=None):
-        seen.append((text, subject))
-        return metadata.DocumentMetadata(
-            number="5985",
-            notation="UBND-KTN",
-            issued_date=date(2013, 12, 12),
-            place="Ninh Thuận",
-            doc_type="Công văn",
-            issuer="ỦY BAN NHÂN DÂN TỈNH NINH THUẬN",
-            subject="triển khai ứng dụng công nghệ thông tin",
-            signer_name="Nguyễn Văn A",
-            signer_title="KT. CHỦ TỊCH",
-            cites=(metadata.Citation("15", "CT-TTg", "Chỉ thị", date(2012, 5, 22)),),
-            source="text",
-        )
-
-    monkeypatch.setattr(metadata, "read_metadata", fake)
+def test_metadata_read_from_the_document_is_stored(wired: Archive) -> None:
+    """The Decree 30 header of the attached letter, read in the worker, lands on the row."""
     raw = message("V/v triển khai", [("cv.pdf", text_pdf(LETTER), "application/pdf")])
     wired.ingest(raw, Source("import", "m"))
     (doc,) = _docs(wired)
-    assert seen and LETTER[1] in seen[0][0] and seen[0][1] == "V/v triển khai"
-    assert (doc.number, doc.notation, doc.issued_date, doc.doc_type) == (
+    assert (doc.number, doc.notation, doc.issued_date, doc.place, doc.doc_type) == (
         "5985",
         "UBND-KTN",
         date(2013, 12, 12),
+        "Ninh Thuận",
         "Công văn",
     )
-    assert (doc.signer_name, doc.signer_title, doc.metadata_source) == (
-        "Nguyễn Văn A",
-        "KT. CHỦ TỊCH",
-        "text",
-    )
+    assert doc.subject.startswith("triển khai ứng dụng công nghệ thông tin")
+    assert doc.metadata_source == "text"
     assert json.loads(doc.cites) == [
         {"number": "15", "notation": "CT-TTg", "type": "Chỉ thị", "issued_date": "2012-05-22"}
     ]
+
+
+def test_metadata_falls_back_to_the_subject_when_the_text_has_none(wired: Archive) -> None:
+    body = ["Kính gửi các đơn vị.", "Đề nghị các đơn vị thực hiện theo văn bản đính kèm."]
+    subject = "Gửi Công văn số 5985/UBND-KTN ngày 12/12/2013 V/v triển khai ứng dụng CNTT"
+    wired.ingest(message(subject, [("cv.pdf", text_pdf(body), "application/pdf")]), Source())
+    (doc,) = _docs(wired)
+    assert doc.metadata_source == "subject"
+    assert (doc.number, doc.notation, doc.doc_type) == ("5985", "UBND-KTN", "Công văn")
+
+
+def test_a_failing_parser_stores_no_metadata_and_keeps_the_text(
+    wired: Archive, monkeypatch
+) -> None:
+    def broken(text, subject=None):
+        raise RuntimeError("parser bug")
+
+    from archive.documents import read
+
+    monkeypatch.setattr(read, "read_metadata", broken)  # the subject path runs here
+    plain = text_pdf(["Kính gửi các đơn vị."])
+    wired.ingest(message("Công văn số 1/UBND-VP", [("a.pdf", plain, "application/pdf")]), Source())
+    (doc,) = _docs(wired)
+    assert doc.text_sha256 is not None and doc.extract_error is None
+    assert (doc.number, doc.metadata_source) == (None, None)
 
 
 def test_reextract_rereads_and_refreshes_the_hooks(wired: Archive) -> None:

@@ -19,13 +19,12 @@ from sqlalchemy.exc import IntegrityError
 
 from archive.blobstore import BlobMissing
 from archive.documents import formats
-from archive.documents.read import Reading
+from archive.documents.read import Reading, read_metadata_safely
 from archive.documents.reader import DocumentReader
 from archive.documents.store import (
     documents_by_sha,
     fill_metadata,
     fill_reading,
-    read_metadata_safely,
     save_text,
 )
 from archive.models import Document, Message, Part
@@ -146,9 +145,17 @@ def _write(archive, chunk: list[Target], readings: dict[str, Reading]) -> None:
             doc = existing.get(target.sha256) or Document(sha256=target.sha256, ocr=False)
             text_sha = save_text(session, archive.blobs, reading.text)
             fill_reading(doc, reading, target.detected_type, text_sha, ocr)
-            text = _current_text(archive, doc, reading)
-            fill_metadata(doc, read_metadata_safely(text, target.subject))
+            fill_metadata(doc, _metadata(archive, doc, reading, target.subject))
             session.add(doc)
+
+
+def _metadata(archive, doc: Document, reading: Reading, subject: str | None):
+    """The worker read the text's metadata; the subject is only asked when it found none."""
+    if doc.ocr or reading.metadata is None:  # kept OCR text, or text read here
+        return read_metadata_safely(_current_text(archive, doc, reading), subject)
+    if reading.metadata.source is not None:
+        return reading.metadata
+    return read_metadata_safely(None, subject)
 
 
 def _current_text(archive, doc: Document, reading: Reading) -> str | None:

@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from archive.blobstore import BlobMissing
 from archive.documents.extraction import messages_with
 from archive.documents.ocr import OcrText, unavailable
+from archive.documents.read import read_metadata_safely
 from archive.documents.reader import DocumentReader
-from archive.documents.store import fill_metadata, read_metadata_safely, save_text
+from archive.documents.store import fill_metadata, save_text
 from archive.models import Document, Message, Part
 
 log = logging.getLogger("govmail.archive")

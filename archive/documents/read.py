@@ -7,11 +7,15 @@ read may still have its signatures checked, and the other way round).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from archive.documents import formats
+from archive.documents.metadata import DocumentMetadata, read_metadata
 from archive.documents.normalise import normalise
 from archive.documents.signatures import SignatureReport, check_pdf, has_signature
+
+log = logging.getLogger("govmail.archive")
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,9 @@ class Reading:
     legacy_encoding: str | None = None
     error: str | None = None
     signatures: SignatureReport = field(default_factory=SignatureReport)
+    # Metadata read from the text, here in the worker: the parser is the costliest step
+    # left on the archive's single writer thread otherwise. None: no text to read.
+    metadata: DocumentMetadata | None = None
 
 
 def read_document(data: bytes, detected_type: str | None, options: ReadOptions) -> Reading:
@@ -54,6 +61,8 @@ def read_document(data: bytes, detected_type: str | None, options: ReadOptions) 
             reading.signatures = SignatureReport(
                 signed=True, valid=False, trusted=False, reason=f"cannot read: {describe(exc)}"
             )
+    if reading.text:
+        reading.metadata = read_metadata_safely(reading.text, None)
     reading.error = "; ".join(errors) or None
     return reading
 
@@ -61,3 +70,12 @@ def read_document(data: bytes, detected_type: str | None, options: ReadOptions) 
 def describe(exc: BaseException) -> str:
     text = str(exc).strip().replace("\n", " ")
     return f"{type(exc).__name__}: {text}"[:500] if text else type(exc).__name__
+
+
+def read_metadata_safely(text: str | None, subject: str | None) -> DocumentMetadata:
+    """The metadata parser must never stop extraction: a failure reads as nothing found."""
+    try:
+        return read_metadata(text, subject)
+    except Exception:
+        log.exception("metadata parser failed; document stored without metadata")
+        return DocumentMetadata()

@@ -87,17 +87,6 @@ def fill_metadata(doc: Document, meta: DocumentMetadata) -> None:
     doc.metadata_source = meta.source
 
 
-def read_metadata_safely(text: str | None, subject: str | None) -> DocumentMetadata:
-    """The metadata parser must never stop extraction: a failure reads as nothing found."""
-    from archive.documents import metadata
-
-    try:
-        return metadata.read_metadata(text, subject)
-    except Exception:
-        log.exception("metadata parser failed; document stored without metadata")
-        return DocumentMetadata()
-
-
 def documents_by_sha(session: Session, shas: list[str]) -> dict[str, Document]:
     if not shas:
         return {}
