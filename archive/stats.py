@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive.models import Blob, IngestError, Message, Part
+from archive.models import Blob, Document, IngestError, Message, Part
 
 
 def archive_stats(session: Session) -> dict:
@@ -35,6 +35,7 @@ def archive_stats(session: Session) -> dict:
         .limit(10)
     ).all()
     errors = session.scalar(select(func.count(IngestError.id)))
+    documents = _document_stats(session)
     return {
         "messages": messages,
         "attachments": attachments,
@@ -46,4 +47,31 @@ def archive_stats(session: Session) -> dict:
         "errors_recorded": errors,
         "by_channel": by_channel,
         "attachment_types": [{"type": t or "unknown", "count": n} for t, n in types],
+        "documents": documents,
+    }
+
+
+def _document_stats(session: Session) -> dict:
+    """What was read from the attachments (issue 3): the figures the reports rely on."""
+    read, with_text, scanned, ocr_pending, signed, valid, numbered, failed = session.execute(
+        select(
+            func.count(Document.sha256),
+            func.count(Document.text_sha256),
+            func.count().filter(Document.scanned),
+            func.count().filter(Document.ocr_status == "pending"),
+            func.count().filter(Document.signed),
+            func.count().filter(Document.signature_valid),
+            func.count(Document.number),
+            func.count(Document.extract_error),
+        )
+    ).one()
+    return {
+        "read": read,
+        "with_text": with_text,
+        "scanned": scanned,
+        "ocr_pending": ocr_pending,
+        "signed": signed,
+        "signature_valid": valid,
+        "with_document_number": numbered,
+        "read_errors": failed,
     }

@@ -280,3 +280,15 @@ def test_document_command_json(wired: Archive, settings: Settings, tmp_path, mon
     assert by_sha.exit_code == 0 and "cv.pdf" in by_sha.output
     missing = CliRunner().invoke(cli, ["-c", str(config), "document", "999999"])
     assert missing.exit_code == 1 and "no archived message" in missing.output
+
+
+def test_stats_count_what_was_read(wired: Archive) -> None:
+    from archive.stats import archive_stats
+
+    letter = ("cv.pdf", text_pdf(LETTER), "application/pdf")
+    scan = ("scan.pdf", scanned_pdf(["Công văn quét"]), "application/pdf")
+    wired.ingest(message("Hai văn bản", [letter, scan]), Source("import", "s"))
+    with wired.sessions() as session:
+        docs = archive_stats(session)["documents"]
+    assert docs["read"] == 2 and docs["with_document_number"] == 1
+    assert (docs["scanned"], docs["ocr_pending"], docs["signed"]) == (1, 1, 0)

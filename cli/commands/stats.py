@@ -39,6 +39,13 @@ def command(app: AppContext, as_json: bool) -> None:
     table.add_row("blobs", f"{data['blobs']:,}")
     table.add_row("raw mail", human_size(data["bytes_raw"]))
     table.add_row("stored (deduplicated, zstd)", human_size(data["bytes_stored"]))
+    docs = data["documents"]
+    table.add_row("documents read (distinct attachments)", f"{docs['read']:,}")
+    table.add_row("  with text", f"{docs['with_text']:,}")
+    table.add_row("  with a số/ký hiệu", f"{docs['with_document_number']:,}")
+    table.add_row("  scanned (OCR pending)", f"{docs['scanned']:,} ({docs['ocr_pending']:,})")
+    table.add_row("  signed (valid)", f"{docs['signed']:,} ({docs['signature_valid']:,})")
+    table.add_row("  could not be read", f"{docs['read_errors']:,}")
     app.console.print(table)
     if data["attachment_types"]:
         types = Table(title="Attachment types (by content)")
