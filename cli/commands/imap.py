@@ -153,12 +153,23 @@ def status(app: AppContext, account: str | None, as_json: bool) -> None:
                 "last_error_at": row.last_error_at,
             }
         )
+    states = FolderStates(app.archive().sessions)
+    accounts = {}
+    for name, (error, at) in states.connection_errors(account).items():
+        synced = [r["last_sync_at"] for r in rows if r["account"] == name and r["last_sync_at"]]
+        if not synced or at > max(synced):  # still failing since the last good sync
+            accounts[name] = {"last_connection_error": error, "at": at}
     if as_json:
-        print_json({"folders": rows})
+        print_json({"folders": rows, "accounts": accounts})
         return
+    for name, problem in accounts.items():
+        app.err.print(
+            f"[red]{name}[/red]: cannot sync since {problem['at']:%Y-%m-%d %H:%M} UTC: "
+            f"{problem['last_connection_error']}"
+        )
     if not rows:
         app.console.print("no IMAP folder synced yet (run: govmail imap sync)")
-        return
+        raise SystemExit(1 if accounts else 0)
     table = Table()
     for col in ("account", "folder", "dir", "UIDVALIDITY", "last UID", "archived", "lag",
                 "last sync", "last error"):  # fmt: skip

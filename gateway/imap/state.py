@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from archive.models import ImapFolderState
+from archive.models import ImapFolderState, IngestError
 from archive.models.base import utcnow
 
 
@@ -91,6 +91,22 @@ class FolderStates:
             if account:
                 query = query.where(ImapFolderState.account == account)
             return list(session.scalars(query))
+
+    def connection_errors(self, account: str | None = None) -> dict[str, tuple[str, datetime]]:
+        """Each account's latest sign-in/connection failure (recorded by the runner as
+        ``imap://ACCOUNT``), for ``imap status``: a folder row cannot show those."""
+        with self.sessions() as session:
+            query = (
+                select(IngestError.ref, IngestError.error, IngestError.at)
+                .where(IngestError.channel == "imap", IngestError.stage == "connect")
+                .order_by(IngestError.at)
+            )
+            if account:
+                query = query.where(IngestError.ref == f"imap://{account}")
+            latest = {}
+            for ref, error, at in session.execute(query):
+                latest[ref.removeprefix("imap://")] = (error, at)
+            return latest
 
 
 def age_seconds(when: datetime | None, now: datetime | None = None) -> float | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import imaplib
+import json
 import os
 import subprocess
 import threading
@@ -407,8 +408,13 @@ def test_wrong_password_is_a_clear_error(settings: Settings, tmp_path: Path) -> 
         assert result.exit_code == 1, result.output
         assert "account vanphong (127.0.0.1:" in result.output
         assert "refused user 'vanthu'" in result.output
+        # status names the account that cannot sign in, and says so to scripts too
         status = CliRunner().invoke(cli, ["-c", str(config), "imap", "status"])
-        assert status.exit_code == 0
+        assert status.exit_code == 1
+        assert "vanphong" in status.output and "refused user 'vanthu'" in status.output
+        as_json = CliRunner().invoke(cli, ["-c", str(config), "imap", "status", "--json"])
+        problem = json.loads(as_json.stdout)["accounts"]["vanphong"]
+        assert "refused user 'vanthu'" in problem["last_connection_error"]
 
 
 @pytest.mark.integration
