@@ -40,9 +40,7 @@ class ExchangeHook:
         self.calendar = Calendar.from_settings(settings.reports)
 
     def __call__(self, archive, results: Sequence) -> None:
-        ids = sorted({r.id for r in results if r.new or r.new_source})
-        if ids:
-            refresh(archive.sessions, ids, self.calendar)
+        self.refresh(archive, [r.id for r in results if r.new or r.new_source])
 
     def refresh(self, archive, message_ids: Sequence[int]) -> None:
         """Derived data changed (OCR finished, re-extraction): recount these messages."""

@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from gateway.imap.folder_names import encode
+from tests.gateway.peers import free_port
 
 DOVECOT = "/usr/sbin/dovecot"
 
@@ -87,12 +88,6 @@ service anvil {{
 }}
 {extra}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def need_dovecot() -> str:

@@ -132,8 +132,9 @@ def status(app: AppContext, account: str | None, as_json: bool) -> None:
     from gateway.imap.folder_plan import lag
     from gateway.imap.state import FolderStates, age_seconds
 
+    states = FolderStates(app.archive().sessions)
     rows = []
-    for row in FolderStates(app.archive().sessions).all(account):
+    for row in states.all(account):
         rows.append(
             {
                 "account": row.account,
@@ -153,7 +154,6 @@ def status(app: AppContext, account: str | None, as_json: bool) -> None:
                 "last_error_at": row.last_error_at,
             }
         )
-    states = FolderStates(app.archive().sessions)
     accounts = {}
     for name, (error, at) in states.connection_errors(account).items():
         synced = [r["last_sync_at"] for r in rows if r["account"] == name and r["last_sync_at"]]

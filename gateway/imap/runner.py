@@ -25,6 +25,7 @@ from gateway.imap.errors import (
 from gateway.imap.folder_plan import PlannedFolder, matches, select_folders
 from gateway.imap.state import FolderStates
 from gateway.imap.sync import FolderSync, QuietObserver, SyncObserver
+from gateway.relay_worker import backoff
 
 log = logging.getLogger("govmail.imap")
 
@@ -34,7 +35,7 @@ IDLE_MAX_SECONDS = 29 * 60  # RFC 2177: re-issue IDLE before servers drop it at 
 def backoff_delay(attempt: int, base: float, cap: float, jitter: float = 0.0) -> float:
     """Seconds before reconnect ``attempt`` (1, 2, …): doubling from ``base`` up to ``cap``,
     stretched by ``jitter`` (0..1) so many accounts do not reconnect in step."""
-    return min(cap, base * 2 ** max(0, attempt - 1)) * (1 + 0.25 * jitter)
+    return backoff(attempt, base, cap) * (1 + 0.25 * jitter)
 
 
 @dataclass

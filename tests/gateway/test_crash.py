@@ -17,15 +17,9 @@ from sqlalchemy import func, select
 from archive.ingest import Archive
 from archive.models import Message, MessageSource
 from tests.gateway.conftest import gateway_settings
-from tests.gateway.peers import NextHopPeer, wait_for
+from tests.gateway.peers import NextHopPeer, free_port, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def serve(env: dict, log: Path) -> subprocess.Popen:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.gateway.peers import wait_for
-from tests.gateway.test_crash import free_port, listening, serve
+from tests.gateway.peers import free_port, wait_for
+from tests.gateway.test_crash import listening, serve
 
 pytestmark = pytest.mark.integration
 
