@@ -86,25 +86,35 @@ ARCHIVE_POLICY = ArchivePolicy()
 
 def parse_message(raw: bytes) -> ParsedMessage:
     """Parse ``raw`` (RFC 5322 or an Outlook .msg file). Never raises on bad input."""
+    message, error, origin = _parse_tree(raw)
+    if message is None:
+        return ParsedMessage(None, parse_error=error)
+    parsed = read_headers(message)
+    parsed.origin = origin
+    return parsed
+
+
+def parse_message_tree(raw: bytes) -> Message | None:
+    """Only the MIME tree, no header reading (the SMTP path reads the few it needs)."""
+    return _parse_tree(raw)[0]
+
+
+def _parse_tree(raw: bytes) -> tuple[Message | None, str | None, str]:
     if raw.startswith(OLE_MAGIC):
         from archive.outlook_msg import msg_to_email
 
         try:
-            message = msg_to_email(raw)
+            return msg_to_email(raw), None, "outlook-msg"
         except Exception as exc:
-            return ParsedMessage(None, parse_error=f"unreadable Outlook .msg: {exc}")
-        parsed = read_headers(message)
-        parsed.origin = "outlook-msg"
-        return parsed
+            return None, f"unreadable Outlook .msg: {exc}", "outlook-msg"
     data = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
     try:
-        message = BytesParser(policy=ARCHIVE_POLICY).parsebytes(data)
+        return BytesParser(policy=ARCHIVE_POLICY).parsebytes(data), None, "rfc822"
     except Exception as exc:
         try:
-            message = BytesParser(policy=policy.compat32).parsebytes(data)
+            return BytesParser(policy=policy.compat32).parsebytes(data), None, "rfc822"
         except Exception as exc2:
-            return ParsedMessage(None, parse_error=f"cannot parse: {exc}; compat32: {exc2}")
-    return read_headers(message)
+            return None, f"cannot parse: {exc}; compat32: {exc2}", "rfc822"
 
 
 def read_headers(message: Message) -> ParsedMessage:

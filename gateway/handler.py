@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 
@@ -21,9 +22,19 @@ def client_ip(session) -> str:
     return peer[0] if isinstance(peer, tuple) else str(peer or "")
 
 
+@functools.cache
+def hook_names(cls: type, prefixes: tuple[str, ...]) -> list[str]:
+    """Names of ``cls`` with these prefixes, once per class."""
+    return [name for name in dir(cls) if name.startswith(prefixes)]
+
+
 class GatewayHandler:
     def __init__(self, ctx: GatewayContext):
         self.ctx = ctx
+
+    def __dir__(self) -> list[str]:
+        """The hook names aiosmtpd collects per connection (see ``GatewaySMTP.__dir__``)."""
+        return hook_names(type(self), ("handle_", "auth_"))
 
     def _log(self, server, session) -> TransactionLog:
         tx = getattr(server, "txlog", None)

@@ -18,6 +18,7 @@ from gateway.policy_service import start_policy_service
 from gateway.relay import MaildirNextHop, NextHop, SmtpNextHop
 from gateway.relay_worker import RelayWorker
 from gateway.smtp_server import bound_port, start_listener
+from gateway.worker_process import WorkerProcess
 from policies import PolicyEngine
 from policies.resolver import MxResolver
 
@@ -60,6 +61,22 @@ class Gateway:
         self.resolver = resolver
         engine = PolicyEngine.from_settings(settings, resolver=resolver)
         self.ctx = GatewayContext.build(settings, engine, open_spool(settings), dkim_lookup)
+        # Workers run as processes unless a test handed in objects a process cannot share.
+        self.processes: dict[str, WorkerProcess] = {}
+        self.relay: RelayWorker | None = None
+        self.archiver: ArchiveWorker | None = None
+        self.ocr: OcrWorker | None = None
+        self._forward: asyncio.Task | None = None
+        if settings.smtp.worker_processes and hop_factory is None and open_archive is None:
+            self.processes["relay"] = WorkerProcess("relay", settings)
+            if settings.smtp.archive:
+                self.processes["archive"] = WorkerProcess("archive", settings)
+        else:
+            self._threads(settings, hop_factory, open_archive)
+        self.servers: list[asyncio.AbstractServer] = []
+        self.addresses: list[tuple[str, int]] = []
+
+    def _threads(self, settings: Settings, hop_factory, open_archive) -> None:
         self.relay = RelayWorker(self.ctx, hop_factory or next_hop_factory(settings))
         if open_archive is None:
             from gateway.wiring import open_archive as open_archive_default
@@ -67,16 +84,16 @@ class Gateway:
             open_archive = open_archive_default
         self.archiver = ArchiveWorker(self.ctx, open_archive) if settings.smtp.archive else None
         docs = settings.documents
-        self.ocr = (
-            OcrWorker(settings, self.archiver.refresh_later)
-            if self.archiver is not None and docs.ocr and docs.ocr_in_gateway
-            else None
-        )
-        self.servers: list[asyncio.AbstractServer] = []
-        self.addresses: list[tuple[str, int]] = []
+        if self.archiver is not None and docs.ocr and docs.ocr_in_gateway:
+            self.ocr = OcrWorker(settings, self.archiver.refresh_later)
+
+    def _recover(self) -> dict[str, int]:
+        spool = self.ctx.spool
+        with spool.exclusive(self.settings.smtp.relay_timeout_seconds + 30):
+            return spool.recover()
 
     async def start(self) -> None:
-        recovered = await asyncio.to_thread(self.ctx.spool.recover)
+        recovered = await asyncio.to_thread(self._recover)
         if any(recovered.values()):
             log.info(json.dumps({"event": "spool-recovered", **recovered}))
         smtp = self.settings.smtp
@@ -89,11 +106,13 @@ class Gateway:
             for item in smtp.listen:
                 host, port = split_listen(item)
                 self._add(await start_listener(self.ctx, host, port), host)
-            self.relay.start()
-            if self.archiver is not None:
-                self.archiver.start()
-            if self.ocr is not None:
-                self.ocr.start()
+            for process in self.processes.values():
+                process.start()
+            if "relay" in self.processes:
+                self._forward = asyncio.get_running_loop().create_task(self._forward_wakeups())
+            for worker in (self.relay, self.archiver, self.ocr):
+                if worker is not None:
+                    worker.start()
         log.info(
             json.dumps(
                 {
@@ -104,6 +123,14 @@ class Gateway:
                 }
             )
         )
+
+    async def _forward_wakeups(self) -> None:
+        """Tell the relay process about newly spooled mail (one wake-up per burst)."""
+        process = self.processes["relay"]
+        while True:
+            await self.ctx.relay_wakeup.wait()
+            self.ctx.relay_wakeup.clear()
+            process.wake()
 
     def _add(self, server: asyncio.AbstractServer, host: str) -> None:
         self.servers.append(server)
@@ -122,6 +149,8 @@ class Gateway:
             error_log.error("policy reload refused, keeping the policy in force: %s", exc)
             return False
         self.ctx.engine = engine
+        if "relay" in self.processes:  # bounces name the notice sender of the new policy
+            self.processes["relay"].restart(settings)
         log.info(
             json.dumps({"event": "policy-reloaded", "rules": [r.rule.name for r in engine.table]})
         )
@@ -145,11 +174,16 @@ class Gateway:
         for server in self.servers:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(server.wait_closed(), timeout=2)
-        await self.relay.stop() if self.relay.tasks else None
-        if self.ocr is not None:
-            await self.ocr.stop()
-        if self.archiver is not None:
-            await self.archiver.stop()
+        if self._forward is not None:
+            self._forward.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._forward
+        await asyncio.gather(*(p.stop() for p in self.processes.values()))
+        if self.relay is not None and self.relay.tasks:
+            await self.relay.stop()
+        for worker in (self.ocr, self.archiver):
+            if worker is not None:
+                await worker.stop()
         await self.ctx.committer.stop()
 
 

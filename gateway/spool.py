@@ -12,6 +12,8 @@ never reads a file.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import time
@@ -94,6 +96,32 @@ class Spool:
 
     def dir(self, queue: str) -> Path:
         return self.root / queue
+
+    @property
+    def lock_path(self) -> Path:
+        """Worker processes hold this shared while alive (``gateway.worker_main``)."""
+        return self.root / "lock"
+
+    @contextlib.contextmanager
+    def exclusive(self, timeout: float) -> Iterator[None]:
+        """Held while recovering: workers left by a gateway that died finish first."""
+        with open(self.lock_path, "a+b") as fh:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(
+                            f"{self.lock_path}: still held by worker processes of an "
+                            f"earlier gateway after {timeout:.0f} s"
+                        ) from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     # -- writing --------------------------------------------------------------------
     def write_batch(self, items: list[tuple[SpoolEntry, tuple[str, ...]]]) -> list[Path]:

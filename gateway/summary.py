@@ -6,11 +6,13 @@ file name, declared type, type detected from the content's first bytes, and size
 
 from __future__ import annotations
 
+import email.header
+import email.utils
 from collections.abc import Iterator
 from email.message import Message
 
 from archive.filetype import detect
-from archive.parse import header_addresses, header_text, parse_message
+from archive.parse import parse_message_tree
 from policies import AttachmentSummary, EnvelopeFacts, MessageFacts
 
 MAX_SUMMARY_PARTS = 200
@@ -19,15 +21,14 @@ _MAX_HEADERS = 500
 
 def message_facts(raw: bytes, envelope: EnvelopeFacts, dkim_result: str = "none") -> MessageFacts:
     """Envelope facts plus what the headers and the MIME structure say. Never raises."""
-    parsed = parse_message(_headers_only(raw) if _single_text_part(raw) else raw)
-    message = parsed.message
+    message = parse_message_tree(_headers_only(raw) if _single_text_part(raw) else raw)
     headers: tuple[tuple[str, str], ...] = ()
     header_from, subject, attachments = "", "", ()
     if message is not None:
         headers = tuple(_headers(message))
-        froms = header_addresses(message, "from")
-        header_from = froms[0][1] if froms else ""
-        subject = " ".join((header_text(message, "subject") or "").split())
+        froms = [a for _, a in email.utils.getaddresses([_raw_value(message, "from")]) if a]
+        header_from = froms[0] if froms else ""
+        subject = {key.lower(): value for key, value in headers}.get("subject", "")
         attachments = tuple(attachment_summary(message))
     return MessageFacts(
         **envelope.__dict__,
@@ -59,15 +60,38 @@ def _headers_only(raw: bytes) -> bytes:
 
 
 def _headers(message: Message) -> Iterator[tuple[str, str]]:
-    for index, key in enumerate(message.keys()):
+    """Each field name once with its first value, unfolded and RFC 2047 decoded.
+
+    Read from the raw fields: the header registry's structured parse of every field
+    cost more than the rest of the SMTP path, and the rules only compare text.
+    """
+    seen: set[str] = set()
+    for index, (key, value) in enumerate(message.raw_items()):
         if index >= _MAX_HEADERS:
             return
-        try:
-            values = message.get_all(key) or []
-        except Exception:
-            values = []
-        for value in values[:1]:
-            yield key, " ".join(str(value).split())
+        name = key.lower()
+        if name in seen:
+            continue
+        seen.add(name)
+        yield key, " ".join(_decoded(str(value)).split())
+
+
+def _raw_value(message: Message, name: str) -> str:
+    for key, value in message.raw_items():
+        if key.lower() == name:
+            return str(value)
+    return ""
+
+
+def _decoded(value: str) -> str:
+    if not value.isascii() and any("\udc80" <= ch <= "\udcff" for ch in value):
+        value = value.encode("ascii", "surrogateescape").decode("utf-8", "replace")
+    if "=?" not in value:
+        return value
+    try:
+        return str(email.header.make_header(email.header.decode_header(value)))
+    except Exception:
+        return value
 
 
 def attachment_summary(message: Message) -> Iterator[AttachmentSummary]:

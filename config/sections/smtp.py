@@ -106,6 +106,11 @@ class SmtpSettings(Section):
     )
     archive: bool = Field(True, description="Archive every message not rejected.")
     archive_batch: int = Field(64, ge=1, description="Messages per archive transaction.")
+    worker_processes: bool = Field(
+        True,
+        description="Run the relay and archive workers in processes of their own (false: "
+        "threads of the SMTP process, which then share one CPU core with the sessions).",
+    )
 
     @field_validator("listen")
     @classmethod

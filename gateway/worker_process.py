@@ -1,0 +1,141 @@
+"""The relay and archive workers in processes of their own.
+
+As threads of the SMTP process they shared its one GIL with the sessions: the archive
+worker alone took a third of the process under load, and the relay client another share.
+The spool already decouples them (the SMTP process writes files, a worker claims them), so
+each runs as ``python -m gateway.worker_main KIND``. Its stdin is the only link: the
+settings arrive first (pickled), then a byte whenever new work is spooled; the worker also
+rescans its queue every second, so a lost wake-up only delays. When the gateway dies the
+pipe closes and the worker finishes what it holds and exits; while alive it holds a shared
+lock on the spool, so a restarted gateway recovers the spool only once old workers are gone.
+A worker that dies unexpectedly is started again, with a growing delay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import pickle
+import struct
+import subprocess
+import sys
+
+from config import Settings
+from gateway.relay_worker import backoff
+
+log = logging.getLogger("govmail.smtp")
+error_log = logging.getLogger("govmail.error")
+
+HEADER = struct.Struct("!I")
+
+
+def settings_message(settings: Settings, log_level: str) -> bytes:
+    body = pickle.dumps({"settings": settings, "log_level": log_level})
+    return HEADER.pack(len(body)) + body
+
+
+class WorkerProcess:
+    """One worker child: started, told about new work, restarted if it dies, stopped."""
+
+    def __init__(self, kind: str, settings: Settings):
+        self.kind = kind
+        self.settings = settings
+        self.proc: subprocess.Popen | None = None
+        self._pidfd: int | None = None
+        self._stopping = False
+        self._restarts = 0
+        self._exited: asyncio.Event | None = None
+        self._restart_task: asyncio.Task | None = None
+        self._replacing = False
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def start(self) -> None:
+        level = logging.getLevelName(logging.getLogger("govmail").getEffectiveLevel())
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gateway.worker_main", self.kind],
+            stdin=subprocess.PIPE,
+            start_new_session=False,
+        )
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(settings_message(self.settings, level))
+        self.proc.stdin.flush()
+        os.set_blocking(self.proc.stdin.fileno(), False)
+        loop = asyncio.get_running_loop()
+        self._exited = asyncio.Event()
+        self._pidfd = os.pidfd_open(self.proc.pid)
+        loop.add_reader(self._pidfd, self._on_exit)
+        log.info(json.dumps({"event": "worker-started", "worker": self.kind, "pid": self.pid}))
+
+    def wake(self) -> None:
+        """New work is spooled. A full pipe already holds a wake-up; a dead worker is
+        being restarted and rescans at start."""
+        if self.proc is None or self.proc.stdin is None or self.proc.stdin.closed:
+            return
+        with contextlib.suppress(BlockingIOError, BrokenPipeError, ValueError):
+            os.write(self.proc.stdin.fileno(), b"w")
+
+    def _on_exit(self) -> None:
+        loop = asyncio.get_running_loop()
+        assert self.proc is not None and self._pidfd is not None
+        loop.remove_reader(self._pidfd)
+        os.close(self._pidfd)
+        self._pidfd = None
+        code = self.proc.wait()
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()  # type: ignore[union-attr]
+        assert self._exited is not None
+        self._exited.set()
+        if self._stopping:
+            return
+        if self._replacing:  # new settings: start again at once
+            self._replacing = False
+            self.start()
+            return
+        self._restarts += 1
+        delay = backoff(self._restarts, 0.5, 60.0)
+        error_log.error(
+            "%s worker (pid %s) exited with %s; starting it again in %.1f s",
+            self.kind,
+            self.proc.pid,
+            code,
+            delay,
+        )
+        self._restart_task = loop.create_task(self._restart_after(delay))
+
+    async def _restart_after(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        if not self._stopping:
+            self.start()
+
+    def restart(self, settings: Settings) -> None:
+        """Run with new settings (SIGHUP): the worker finishes what it holds, exits, and
+        starts again with them."""
+        self.settings = settings
+        if self.proc is None or self._stopping:
+            return
+        self._replacing = True
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()  # type: ignore[union-attr]
+
+    async def stop(self, grace: float = 60.0) -> None:
+        """Close the pipe: the worker finishes what it holds and exits; killed after
+        ``grace`` seconds (what it held stays spooled and is recovered at start)."""
+        self._stopping = True
+        if self._restart_task is not None:
+            self._restart_task.cancel()
+        if self.proc is None or self._exited is None:
+            return
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()  # type: ignore[union-attr]
+        try:
+            await asyncio.wait_for(self._exited.wait(), grace)
+        except TimeoutError:
+            error_log.error("%s worker did not stop in %.0f s; killing it", self.kind, grace)
+            self.proc.kill()
+            await self._exited.wait()
