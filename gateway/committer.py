@@ -46,7 +46,8 @@ class GroupCommitter:
                 batch.append(self._queue.get_nowait())
             items = [(entry, queues) for entry, queues, _ in batch]
             try:
-                paths = await asyncio.to_thread(self.spool.write_batch, items)
+                temps = self.spool.stage(items)
+                paths = await asyncio.to_thread(self.spool.publish, items, temps)
             except Exception as exc:
                 for _, _, future in batch:
                     if not future.done():

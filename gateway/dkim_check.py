@@ -71,10 +71,14 @@ def dns_txt(timeout: float) -> TxtLookup:
     return lookup
 
 
+def dkim_signed(raw: bytes) -> bool:
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    return b"dkim-signature" in head.lower()
+
+
 def verify_dkim(raw: bytes, lookup: TxtLookup | None = None, timeout: float = 3.0) -> DkimOutcome:
     """Verify each DKIM-Signature; the best result wins (pass > temperror > fail …)."""
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    if b"dkim-signature" not in head.lower():
+    if not dkim_signed(raw):
         return DkimOutcome("none")  # most mail: skip building dkimpy's view of it
     lookup = lookup or dns_txt(timeout)
     try:

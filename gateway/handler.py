@@ -80,7 +80,11 @@ class GatewayHandler:
             tx.refused_rcpt.append({"rcpt": checked.address, "why": "relay denied"})
             return R.RELAY_DENIED.line()
         facts = self._envelope_facts(session, envelope, [checked.address])
-        verdict = await asyncio.to_thread(self.ctx.engine.check_envelope, facts)
+        engine = self.ctx.engine
+        if engine.may_use_dns(facts):
+            verdict = await asyncio.to_thread(engine.check_envelope, facts)
+        else:
+            verdict = engine.check_envelope(facts)
         if verdict.refuses:
             tx.refused_rcpt.append({"rcpt": checked.address, "rule": verdict.rule})
             return verdict.smtp_reply()

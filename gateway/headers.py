@@ -94,7 +94,9 @@ def prefix_subject(raw: bytes, prefix: str) -> bytes:
 
 
 def has_bare_line_ending(raw: bytes) -> bool:
-    return raw.count(b"\n") != raw.count(b"\r\n") or raw.count(b"\r") != raw.count(b"\r\n")
+    """A CR or LF that is not part of a CRLF (single-byte counts first: they are cheap)."""
+    lf = raw.count(b"\n")
+    return lf != raw.count(b"\r") or lf != raw.count(b"\r\n")
 
 
 def normalise_line_endings(raw: bytes) -> bytes:

@@ -12,7 +12,13 @@ from dataclasses import dataclass, replace
 
 from gateway import headers
 from gateway.context import GatewayContext
-from gateway.dkim_check import DkimOutcome, authentication_results, strip_our_results, verify_dkim
+from gateway.dkim_check import (
+    DkimOutcome,
+    authentication_results,
+    dkim_signed,
+    strip_our_results,
+    verify_dkim,
+)
 from gateway.messages import notice
 from gateway.spool import SpoolEntry, SpoolMeta, new_id
 from gateway.summary import message_facts
@@ -57,9 +63,10 @@ def finish(
     verdict: Verdict,
     dkim: DkimOutcome,
     qid: str,
+    bare_line_endings: bool = True,
 ) -> bytes:
     """The bytes to relay: our fields prepended, Subject prefixed, signed last."""
-    if headers.has_bare_line_ending(raw):
+    if bare_line_endings and headers.has_bare_line_ending(raw):
         raw = headers.normalise_line_endings(raw)
     raw = strip_our_results(raw, ctx.authserv_id)
     if verdict.subject_prefix:
@@ -91,9 +98,13 @@ def received(ctx: GatewayContext, env: EnvelopeFacts, qid: str) -> tuple[str, st
 
 async def on_data(ctx: GatewayContext, raw: bytes, env: EnvelopeFacts) -> DataResult:
     qid = new_id()
-    if headers.has_bare_line_ending(raw) and ctx.settings.smtp.bare_line_endings == "reject":
+    bare = headers.has_bare_line_ending(raw)
+    if bare and ctx.settings.smtp.bare_line_endings == "reject":
         return DataResult(R.BARE_LINE_ENDING.line(log_id=qid), "refused", qid, size=len(raw))
-    verdict, dkim, attachments = await asyncio.to_thread(decide, ctx, raw, env)
+    if ctx.engine.may_use_dns(env) or dkim_signed(raw):
+        verdict, dkim, attachments = await asyncio.to_thread(decide, ctx, raw, env)
+    else:  # nothing to wait for: a thread hop would cost more than the decision
+        verdict, dkim, attachments = decide(ctx, raw, env)
     result = DataResult("", "", qid, verdict, dkim.result, attachments, len(raw))
     if verdict.refuses:
         result.reply = verdict.smtp_reply(qid)
@@ -101,7 +112,7 @@ async def on_data(ctx: GatewayContext, raw: bytes, env: EnvelopeFacts) -> DataRe
         if verdict.action == "reject":
             await _notify(ctx, verdict, raw, env, qid)
         return result
-    final = finish(ctx, raw, env, verdict, dkim, qid)
+    final = finish(ctx, raw, env, verdict, dkim, qid, bare)
     meta = spool_meta(qid, env, verdict, dkim.result, _subject(verdict))
     queues = ("quarantine",) if verdict.action == "quarantine" else ("relay",)
     if ctx.settings.smtp.archive:

@@ -2,8 +2,8 @@
 
 One file per message and queue: a first line of JSON metadata, then the raw message. A file
 is written under ``tmp/``, flushed, and linked into its queue directories (``relay``,
-``quarantine``, ``archive``) before the client hears ``250``; ``write_batch`` does that for
-many sessions with one flush (group commit). A worker renames a file to ``.bak`` while it
+``quarantine``, ``archive``) before the client hears ``250``; ``stage`` and ``publish`` do that
+for many sessions together (group commit: one directory flush per queue and batch). A worker renames a file to ``.bak`` while it
 works on it; at start-up ``recover`` puts every ``.bak`` back, counting a crash, and parks a
 message that crashed ``max_crashes`` times in ``bad/`` where ``govmail spool`` lists and
 requeues it. Relay file names start with the time of the next attempt, so finding due work
@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from archive.durable import fsync_dir, sync_filesystem
+from archive.durable import fsync_dir
 
 MAGIC = b"GMSPOOL1 "
 QUEUES = ("relay", "quarantine", "archive", "bad")
@@ -126,16 +126,35 @@ class Spool:
     # -- writing --------------------------------------------------------------------
     def write_batch(self, items: list[tuple[SpoolEntry, tuple[str, ...]]]) -> list[Path]:
         """Make every entry durable in its queues with one flush; returns the first paths."""
+        return self.publish(items, self.stage(items))
+
+    def stage(self, items: list[tuple[SpoolEntry, tuple[str, ...]]]) -> list[Path]:
+        """Write each entry under ``tmp/`` (not flushed, not yet visible to workers).
+
+        Cheap enough to run on the event loop: a thread would have to take the interpreter
+        lock back after every one of these system calls."""
         temps = []
         for entry, _queues in items:
             tmp = self.root / "tmp" / f"{entry.meta.id}{SUFFIX}"
             with open(tmp, "wb") as fh:
                 fh.write(entry.encode())
-                if self.fsync and len(items) == 1:
-                    os.fdatasync(fh.fileno())
             temps.append(tmp)
-        if self.fsync and len(items) > 1:
-            sync_filesystem(self.root)  # one flush for the whole batch
+        return temps
+
+    def publish(
+        self, items: list[tuple[SpoolEntry, tuple[str, ...]]], temps: list[Path]
+    ) -> list[Path]:
+        """Flush the staged entries, link them into their queues, flush the queues.
+
+        Each file is flushed on its own (``fdatasync``): a file-system-wide ``syncfs``
+        would also wait for everything the archive and relay processes have written."""
+        if self.fsync:
+            for tmp in temps:
+                fd = os.open(tmp, os.O_RDONLY)
+                try:
+                    os.fdatasync(fd)
+                finally:
+                    os.close(fd)
         touched: set[Path] = set()
         firsts = []
         for (entry, queues), tmp in zip(items, temps, strict=True):

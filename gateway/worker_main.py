@@ -19,7 +19,7 @@ from config.logsetup import configure_logging
 from gateway.worker_process import HEADER
 
 KINDS = ("relay", "archive")
-ARCHIVE_NICENESS = 10  # mail flow first; the archive catches up when the gateway is quiet
+ARCHIVE_NICENESS = 19  # mail flow first; the archive catches up when the gateway is quieter
 
 
 def read_settings(stream) -> tuple[Settings, str]:

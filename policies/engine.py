@@ -68,6 +68,11 @@ class PolicyEngine:
     def is_local(self, domain: str) -> bool:
         return self.classifier.is_local(domain)
 
+    def may_use_dns(self, facts: EnvelopeFacts) -> bool:
+        """Whether deciding on these facts can wait on DNS (MX of recipients, for mail from
+        our own domains); if not, a caller on an event loop may decide inline."""
+        return self.policy.mx_lookup and self.classify(_domain(facts.mail_from), False).local
+
     # -- decisions --------------------------------------------------------------------
     def check_envelope(self, facts: EnvelopeFacts) -> Verdict:
         return self._decide(self.envelope_rule_facts(facts), "envelope")
