@@ -151,8 +151,12 @@ class GatewayRunner:
         self.gateway = self.runner.run(_make(Gateway, settings, kwargs))
         self.runner.run(self.gateway.start())
         self.port = self.gateway.port
+        self.stopped = False
 
     def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
         try:
             self.runner.run(self.gateway.stop(grace=5))
         finally:

@@ -39,6 +39,18 @@ def listening(port: int) -> bool:
         return False
 
 
+def children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status  # a zombie has exited; only its parent has not reaped it
+
+
 def test_kill_9_after_250_then_restart(tmp_path: Path, settings) -> None:
     port, hop_port = free_port(), free_port()
     conf = gateway_settings(tmp_path, settings.database.url)
@@ -61,8 +73,12 @@ def test_kill_9_after_250_then_restart(tmp_path: Path, settings) -> None:
             for i in range(5):
                 body = f"Subject: crash {i}\r\nMessage-ID: <c{i}@x>\r\n\r\nbody {i}\r\n"
                 client.sendmail("a@trongnuoc.vn", ["b@ninhthuan.gov.vn"], body.encode())
+        workers = children(first.pid)
+        assert len(workers) == 2  # the relay and archive processes
         first.send_signal(signal.SIGKILL)  # right after the last 250
         first.wait(10)
+        # their pipe closed: they finish what they hold and go, before the restart recovers
+        wait_for(lambda: not any(alive(pid) for pid in workers), what="workers gone")
     finally:
         if first.poll() is None:
             first.kill()

@@ -1,0 +1,67 @@
+"""The relay and archive workers run as processes: restarted when they die, reloaded."""
+
+from __future__ import annotations
+
+import os
+import signal
+import smtplib
+
+import pytest
+
+from tests.gateway.conftest import gateway_settings
+from tests.gateway.peers import wait_for
+
+pytestmark = pytest.mark.integration
+
+MESSAGE = b"Subject: {n}\r\nMessage-ID: <w{n}@trongnuoc.vn>\r\n\r\nNoi dung {n}.\r\n"
+
+
+def send(port: int, n: int) -> None:
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        client.sendmail(
+            "ai@trongnuoc.vn", ["vanthu@ninhthuan.gov.vn"], MESSAGE.replace(b"{n}", b"%d" % n)
+        )
+
+
+def test_workers_are_processes_and_a_killed_relay_is_started_again(
+    tmp_path, peer, start_gateway
+) -> None:
+    gw = start_gateway(gateway_settings(tmp_path, next_hop=f"127.0.0.1:{peer.port}"))
+    processes = gw.gateway.processes
+    assert sorted(processes) == ["archive", "relay"]
+    relay_pid = processes["relay"].pid
+    assert relay_pid not in (None, os.getpid())
+    send(gw.port, 1)
+    wait_for(lambda: len(peer.messages) == 1, what="first delivery")
+
+    os.kill(relay_pid, signal.SIGKILL)
+    wait_for(lambda: processes["relay"].pid not in (None, relay_pid), what="relay restarted")
+    send(gw.port, 2)
+    wait_for(lambda: len(peer.messages) == 2, what="delivery by the new relay process")
+    assert [m.data.split(b"Subject: ")[1][:1] for m in peer.messages] == [b"1", b"2"]
+    spool = gw.gateway.ctx.spool
+    wait_for(lambda: not spool.files("archive"), what="archive queue empty")
+    assert not spool.files("relay")
+
+
+def test_stopping_the_gateway_stops_its_workers(tmp_path, peer, start_gateway) -> None:
+    gw = start_gateway(gateway_settings(tmp_path, next_hop=f"127.0.0.1:{peer.port}"))
+    procs = [p.proc for p in gw.gateway.processes.values()]
+    send(gw.port, 1)
+    wait_for(lambda: peer.messages, what="delivery")
+    gw.stop()
+    assert [p.returncode for p in procs] == [0, 0]  # each left on its own, not killed
+
+
+def test_thread_mode_relays_and_archives_in_the_gateway_process(
+    tmp_path, peer, start_gateway
+) -> None:
+    settings = gateway_settings(tmp_path, next_hop=f"127.0.0.1:{peer.port}")
+    settings.smtp.worker_processes = False
+    gw = start_gateway(settings)
+    assert gw.gateway.processes == {} and gw.gateway.relay is not None
+    send(gw.port, 1)
+    wait_for(lambda: peer.messages, what="delivery")
+    spool = gw.gateway.ctx.spool
+    wait_for(lambda: not spool.files("archive"), what="archive queue empty")
+    assert gw.gateway.archiver is not None and gw.gateway.archiver.archive is not None
