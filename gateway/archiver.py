@@ -82,8 +82,13 @@ class ArchiveWorker:
         """Archive up to one batch from the queue; returns how many were handled."""
         self._apply_refresh()
         batch_size = self.ctx.settings.smtp.archive_batch
+        paths = self.spool.files("archive")[:batch_size]
+        if not paths:
+            return 0
+        if self.archive is None:  # before claiming: a failure here leaves the queue as is
+            self.archive = self.open_archive(self.ctx.settings)
         claimed: list[tuple[Path, SpoolEntry]] = []
-        for path in self.spool.files("archive")[:batch_size]:
+        for path in paths:
             bak = self.spool.claim(path)
             if bak is None:
                 continue
@@ -94,8 +99,6 @@ class ArchiveWorker:
                 error_log.error("archive queue: unreadable %s: %s", path.name, exc)
         if not claimed:
             return 0
-        if self.archive is None:
-            self.archive = self.open_archive(self.ctx.settings)
         try:
             items = [(entry.raw, source_for(entry)) for _, entry in claimed]
             list(self.archive.ingest_many(items, batch_size=len(items)))

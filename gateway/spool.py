@@ -6,8 +6,8 @@ is written under ``tmp/``, flushed, and linked into its queue directories (``rel
 that for many sessions together (group commit: one directory flush per queue and batch). A
 worker renames a file to ``.bak`` while it works on it; at start-up ``recover`` puts every
 ``.bak`` back, counting a crash, and parks a message that crashed ``max_crashes`` times in
-``bad/`` where ``govmail spool`` lists and requeues it. Relay file names start with the time of the next attempt, so finding due work
-never reads a file.
+``bad/`` where ``govmail spool`` lists and requeues it. Relay file names start with the time
+of the next attempt, so finding due work never reads a file.
 """
 
 from __future__ import annotations

@@ -7,7 +7,10 @@ import signal
 import smtplib
 
 import pytest
+from sqlalchemy import func, select
 
+from archive.ingest import Archive
+from archive.models import Message
 from tests.gateway.conftest import gateway_settings
 from tests.gateway.peers import wait_for
 
@@ -39,9 +42,8 @@ def test_workers_are_processes_and_a_killed_relay_is_started_again(
     send(gw.port, 2)
     wait_for(lambda: len(peer.messages) == 2, what="delivery by the new relay process")
     assert [m.data.split(b"Subject: ")[1][:1] for m in peer.messages] == [b"1", b"2"]
-    spool = gw.gateway.ctx.spool
-    wait_for(lambda: not spool.files("archive"), what="archive queue empty")
-    assert not spool.files("relay")
+    wait_for(lambda: archived(gw.gateway.settings) == 2, what="both archived")
+    assert not gw.gateway.ctx.spool.files("relay")
 
 
 def test_stopping_the_gateway_stops_its_workers(tmp_path, peer, start_gateway) -> None:
@@ -62,6 +64,14 @@ def test_thread_mode_relays_and_archives_in_the_gateway_process(
     assert gw.gateway.processes == {} and gw.gateway.relay is not None
     send(gw.port, 1)
     wait_for(lambda: peer.messages, what="delivery")
-    spool = gw.gateway.ctx.spool
-    wait_for(lambda: not spool.files("archive"), what="archive queue empty")
+    wait_for(lambda: archived(settings) == 1, what="archived")
     assert gw.gateway.archiver is not None and gw.gateway.archiver.archive is not None
+
+
+def archived(settings) -> int:
+    arch = Archive.open(settings)
+    try:
+        with arch.sessions() as s:
+            return s.scalar(select(func.count()).select_from(Message))
+    finally:
+        arch.close()
