@@ -2,6 +2,7 @@
 `govmail serve` (default policy, durable spool, relay to Postfix smtp-sink), same run.
 
 Usage: python benchmarks/gateway.py [--sessions 20] [--messages 5000] [--size 28000]
+                                    [--rounds 3] [--no-archive]
 
 Prints messages/s for both, their ratio, the p99 transaction time (server side, MAIL to
 the end-of-data reply) and how many messages smtp-sink received (should equal the sent).
@@ -184,20 +185,37 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--size", type=int, default=28000)
     parser.add_argument("--no-archive", dest="archive", action="store_false")
+    parser.add_argument("--rounds", type=int, default=1, help="alternate sink/govmail N times")
     parser.add_argument("--run-sink", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_sink:
         port, directory, times = args.run_sink
         run_sink(int(port), Path(directory), Path(times))
         return
+    print(f"smtp-source -s {args.sessions} -m {args.messages} -l {args.size}")
+    ratios = []
+    for n in range(1, args.rounds + 1):
+        sink, gov = one_round(args)
+        ratios.append(gov["rate"] / sink["rate"])
+        if args.rounds > 1:
+            print(f"round {n}")
+        report(args, sink, gov)
+    if args.rounds > 1:
+        ratios.sort()
+        print(f"median ratio over {args.rounds} rounds: {ratios[len(ratios) // 2]:.2f}")
+
+
+def one_round(args) -> tuple[dict, dict]:
+    """The sink and then govmail, each from a fresh directory (the host's noise hits both)."""
     with tempfile.TemporaryDirectory(prefix="govmail-bench-", dir=REPO / "var"
                                      if (REPO / "var").is_dir() else None) as tmp:  # fmt: skip
         base = Path(tmp)
         (base / "a").mkdir()
         (base / "b").mkdir()
-        sink = bench_sink(args, base / "a")
-        gov = bench_govmail(args, base / "b")
-    print(f"smtp-source -s {args.sessions} -m {args.messages} -l {args.size}")
+        return bench_sink(args, base / "a"), bench_govmail(args, base / "b")
+
+
+def report(args, sink: dict, gov: dict) -> None:
     print(
         f"bare aiosmtpd sink (fsync each): {sink['rate']:.0f} msg/s, "
         f"p99 transaction {sink['p99'] * 1000:.1f} ms, received {sink['received']}"
