@@ -54,6 +54,8 @@ class DocumentMetadata:
 
 MAX_TEXT = 400_000  # characters read; a document's metadata is in its first pages and end
 HEADER_LINES = 40  # the header (số, place, date, title) is within the first lines
+HEADER_LINE_CHARS = 500  # a header field sits within this much of its line's start
+TITLE_CHARS = 80  # the longest type title ("NGHỊ QUYẾT LIÊN TỊCH", …) with room to spare
 SUBJECT_MAX = 500  # Appendix VI: Subject String(500)
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
@@ -247,7 +249,8 @@ def _clean_notation(notation: str) -> str:
 
 def _find_place_date(lines: _Lines, i: int, header: _Header) -> None:
     raw, folded = lines.raw[i], lines.folded[i]
-    for m in rules.PLACE_DATE_RE.finditer(folded):
+    # a text without line breaks is one long line: its header is at the start
+    for m in rules.PLACE_DATE_RE.finditer(folded, 0, HEADER_LINE_CHARS):
         text = m.group(0)
         if "ngay" not in text and not text.startswith(","):
             continue
@@ -312,17 +315,24 @@ def _valid_date(year: int, month: int, day: int) -> date | None:
         return None  # 31/02 and the like
 
 
+def title_type(text: str) -> str | None:
+    """The document type a title line names ("QUYẾT ĐỊNH" → Quyết định), else None."""
+    if len(text) > TITLE_CHARS:
+        return None
+    return rules.TYPE_BY_TITLE_KEY.get(rules.fold_key(text))
+
+
 def _find_title(lines: _Lines, i: int, header: _Header) -> bool:
     raw, folded = lines.raw[i], lines.folded[i]
     if not raw or raw.endswith(":") or not raw[0].isupper():
         return False
-    doc_type = rules.TYPE_BY_TITLE_KEY.get(rules.fold_key(raw))
+    doc_type = title_type(raw)
     rest = ""
     if doc_type is None:  # "QUYẾT ĐỊNH Về việc …" on one line
         m = rules.TITLE_THEN_SUBJECT_RE.match(folded)
         if m is None:
             return False
-        doc_type = rules.TYPE_BY_TITLE_KEY.get(rules.fold_key(raw[: m.end(1)]))
+        doc_type = title_type(raw[: m.end(1)])
         rest = raw[m.end() :]
         raw = raw[: m.end(1)]
     if doc_type is None or not _is_upper(raw):
@@ -399,9 +409,7 @@ def _continuation(lines: _Lines, i: int, header: _Header, upper: bool) -> list[s
             break
         if _starts_body(text, rules.fold(text)) or rules.NUMBER_LABEL_RE.match(folded[:4]):
             break
-        if rules.TYPE_BY_TITLE_KEY.get(rules.fold_key(text)) or rules.SUBJECT_LABEL_RE.match(
-            rules.fold(text)
-        ):
+        if title_type(text) or rules.SUBJECT_LABEL_RE.match(rules.fold(text)):
             break
         if rules.BODY_ITEM_RE.match(text):
             break  # a list or a heading of the body
