@@ -77,7 +77,7 @@ def forbidden(request: Request, viewer: Viewer, action: str, target: str) -> HTM
     """403, and the attempt goes into the audit log."""
     state = app_state(request)
     audit.record(
-        state.archive.sessions,
+        state.archive.write_sessions,
         action,
         username=viewer.user.username,
         target=target,
@@ -131,7 +131,7 @@ def record(
 ) -> None:
     state = app_state(request)
     audit.record(
-        state.archive.sessions,
+        state.archive.write_sessions,
         action,
         username=username or (viewer.user.username if viewer else None),
         target=target,

@@ -54,7 +54,7 @@ async def login(request: Request) -> Response:
     password = str(form.get("password", ""))
     client = client_address(request, state.settings)
     target = _next(str(form.get("next", "/")))
-    with state.archive.sessions() as session, session.begin():
+    with state.archive.write_sessions() as session, session.begin():
         outcome = authenticate(session, username, password, client, state.settings.web)
         if not isinstance(outcome, SignInRefused):
             token = open_session(session, outcome, state.settings.web.session_hours, client)
@@ -97,7 +97,7 @@ async def logout(request: Request) -> Response:
         return RedirectResponse("/login", status_code=303)
     if not csrf_ok(viewer.session, str(form.get("csrf", ""))):
         return bad_request(request, viewer)
-    with state.archive.sessions() as session, session.begin():
+    with state.archive.write_sessions() as session, session.begin():
         close_session(session, request.cookies.get(COOKIE))
     record(request, viewer, "sign-out")
     response = RedirectResponse("/login", status_code=303)
