@@ -30,6 +30,11 @@ def open_spool(settings: Settings) -> Spool:
     return Spool(spool_dir(settings), fsync=smtp.spool_fsync, max_crashes=smtp.max_crashes)
 
 
+def share(limit: int, processes: int) -> int:
+    """Each listener process's part of a limit (the kernel spreads connections evenly)."""
+    return max(1, -(-limit // processes))
+
+
 @dataclass
 class GatewayContext:
     settings: Settings
@@ -59,6 +64,7 @@ class GatewayContext:
         smtp = settings.smtp
         hostname = smtp.hostname or socket.getfqdn()
         local = smtp.local_domains or engine.policy.province_domains
+        processes = smtp.listener_processes if smtp.worker_processes else 1
         signers = {
             k.domain.lower(): Signer.from_file(k.domain, k.selector, k.key_file)
             for k in smtp.dkim_sign
@@ -73,7 +79,10 @@ class GatewayContext:
             trusted=TrustedNetworks(smtp.trusted_networks),
             signers=signers,
             authserv_id=smtp.authserv_id or hostname,
-            connections=ConnectionLimits(smtp.max_connections_per_ip, smtp.max_connections),
-            rate=MessageRate(smtp.max_messages_per_minute),
+            connections=ConnectionLimits(
+                share(smtp.max_connections_per_ip, processes),
+                share(smtp.max_connections, processes),
+            ),
+            rate=MessageRate(share(smtp.max_messages_per_minute, processes)),
             dkim_lookup=dkim_lookup,
         )

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from archive.durable import fsync_dir
 from gateway.context import GatewayContext
 from gateway.messages import bounce
 from gateway.relay import DeliveryError, DeliveryResult, NextHop, PermanentFailure
@@ -40,24 +41,40 @@ class RelayWorker:
         self.tasks: list[asyncio.Task] = []
         self.inflight: set[str] = set()
         self._stopping = False
+        self._unflushed = asyncio.Event()  # delivered files removed, directory not flushed
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
         workers = self.ctx.settings.smtp.relay_workers
-        self.tasks = [loop.create_task(self._scan())]
+        self.tasks = [loop.create_task(self._scan()), loop.create_task(self._flush_removals())]
         self.tasks += [loop.create_task(self._deliver_loop()) for _ in range(workers)]
 
     async def stop(self) -> None:
         """Finish deliveries in flight, then stop; undelivered mail stays spooled."""
         self._stopping = True
         self.ctx.relay_wakeup.set()
-        scan, *workers = self.tasks
+        scan, flush, *workers = self.tasks
         scan.cancel()
         for _ in workers:
             await self.queue.put(None)  # type: ignore[arg-type]
-        for task in self.tasks:
+        for task in (scan, *workers):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        flush.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await flush
+        await asyncio.to_thread(self._flush)  # whatever the cancelled flush had not covered
+
+    async def _flush_removals(self) -> None:
+        """One directory flush for the deliveries finished meanwhile, not one each."""
+        while True:
+            await self._unflushed.wait()
+            self._unflushed.clear()
+            await asyncio.to_thread(self._flush)
+
+    def _flush(self) -> None:
+        if self.spool.fsync:
+            fsync_dir(self.spool.dir("relay"))
 
     async def _scan(self) -> None:
         """Feed due files to the workers; wake on new mail or every second for retries."""
@@ -85,12 +102,13 @@ class RelayWorker:
             await hop.close()
 
     async def process(self, path: Path, hop: NextHop) -> None:
-        bak = await asyncio.to_thread(self.spool.claim, path)
+        # a rename and a read from the page cache: cheaper inline than via a thread
+        bak = self.spool.claim(path)
         if bak is None:
             return
         entry: SpoolEntry | None = None
         try:
-            entry = await asyncio.to_thread(self.spool.read, bak)
+            entry = self.spool.read(bak)
             await self._attempt(entry, bak, hop)
         except Exception as exc:  # a bug or bad data: count it, never lose the message
             error_log.exception("relay of %s failed unexpectedly", path.name)
@@ -118,6 +136,10 @@ class RelayWorker:
             result = DeliveryResult(temporary={r: str(exc) for r in meta.pending})
         meta.attempts += 1
         self._log(meta, result, started)
+        if result.delivered and not result.temporary and not result.permanent:
+            bak.unlink(missing_ok=True)  # the usual case; flushed with the others
+            self._unflushed.set()
+            return
         await asyncio.to_thread(self._settle, entry, bak, result)
 
     def _settle(self, entry: SpoolEntry, bak: Path, result: DeliveryResult) -> None:

@@ -17,7 +17,8 @@ from gateway.ocr_worker import OcrWorker
 from gateway.policy_service import start_policy_service
 from gateway.relay import MaildirNextHop, NextHop, SmtpNextHop
 from gateway.relay_worker import RelayWorker
-from gateway.smtp_server import bound_port, start_listener
+from gateway.smtp_server import bound_port, close_listeners, start_listener
+from gateway.wake import WakeSender
 from gateway.worker_process import WorkerProcess
 from policies import PolicyEngine
 from policies.resolver import MxResolver
@@ -67,6 +68,7 @@ class Gateway:
         self.archiver: ArchiveWorker | None = None
         self.ocr: OcrWorker | None = None
         self._forward: asyncio.Task | None = None
+        self._listeners: list[str] = []
         if settings.smtp.worker_processes and hop_factory is None and open_archive is None:
             self.processes["relay"] = WorkerProcess("relay", settings)
             if settings.smtp.archive:
@@ -103,9 +105,12 @@ class Gateway:
             self._add(server, host)
         else:
             self.ctx.committer.start()
+            shared = smtp.listener_processes > 1 and bool(self.processes)
             for item in smtp.listen:
                 host, port = split_listen(item)
-                self._add(await start_listener(self.ctx, host, port), host)
+                self._add(await start_listener(self.ctx, host, port, reuse_port=shared), host)
+            if shared:
+                self._start_listener_processes()
             for process in self.processes.values():
                 process.start()
             if "relay" in self.processes:
@@ -124,13 +129,27 @@ class Gateway:
             )
         )
 
+    def _start_listener_processes(self) -> None:
+        """More SMTP processes on the same port(s): the ones this process bound (port 0
+        included), each with its share of the connection and rate limits."""
+        listen = [f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in self.addresses]
+        settings = self.settings.model_copy(deep=True)
+        settings.smtp.listen = listen
+        for n in range(1, self.settings.smtp.listener_processes):
+            name = f"listener-{n}"
+            self.processes[name] = WorkerProcess("listener", settings)
+            self._listeners.append(name)
+
     async def _forward_wakeups(self) -> None:
         """Tell the relay process about newly spooled mail (one wake-up per burst)."""
-        process = self.processes["relay"]
-        while True:
-            await self.ctx.relay_wakeup.wait()
-            self.ctx.relay_wakeup.clear()
-            process.wake()
+        sender = WakeSender(self.ctx.spool.root)
+        try:
+            while True:
+                await self.ctx.relay_wakeup.wait()
+                self.ctx.relay_wakeup.clear()
+                sender.wake()
+        finally:
+            sender.close()
 
     def _add(self, server: asyncio.AbstractServer, host: str) -> None:
         self.servers.append(server)
@@ -151,6 +170,11 @@ class Gateway:
         self.ctx.engine = engine
         if "relay" in self.processes:  # bounces name the notice sender of the new policy
             self.processes["relay"].restart(settings)
+        for name in self._listeners:  # each finishes its sessions, then starts again
+            process = self.processes[name]
+            renewed = settings.model_copy(deep=True)
+            renewed.smtp.listen = process.settings.smtp.listen
+            process.restart(renewed)
         log.info(
             json.dumps({"event": "policy-reloaded", "rules": [r.rule.name for r in engine.table]})
         )
@@ -158,22 +182,8 @@ class Gateway:
 
     async def stop(self, grace: float = 30.0) -> None:
         """Stop listening, let transactions in flight finish, keep the spool."""
-        self.ctx.accepting = False
-        for server in self.servers:
-            server.close()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + grace
-        while loop.time() < deadline:
-            busy = [s for s in self.ctx.sessions if not s.idle]
-            if not busy:
-                break
-            await asyncio.sleep(0.05)
-        for session in list(self.ctx.sessions):
-            if session.transport is not None:
-                session.transport.close()
-        for server in self.servers:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(server.wait_closed(), timeout=2)
+        listeners = [p.stop(grace + 5) for k, p in self.processes.items() if k in self._listeners]
+        await asyncio.gather(close_listeners(self.ctx, self.servers, grace), *listeners)
         if self._forward is not None:
             self._forward.cancel()
             with contextlib.suppress(asyncio.CancelledError):

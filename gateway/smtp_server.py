@@ -9,6 +9,7 @@ cannot bind it, aiosmtpd#388).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 
 from aiosmtpd.smtp import SMTP
@@ -106,7 +107,11 @@ def tls_context(ctx: GatewayContext) -> ssl.SSLContext | None:
     return context
 
 
-async def start_listener(ctx: GatewayContext, host: str, port: int) -> asyncio.AbstractServer:
+async def start_listener(
+    ctx: GatewayContext, host: str, port: int, reuse_port: bool = False
+) -> asyncio.AbstractServer:
+    """``reuse_port``: several listener processes share the port (the kernel spreads the
+    connections between them)."""
     smtp = ctx.settings.smtp
     handler = GatewayHandler(ctx)
     tls = tls_context(ctx)
@@ -126,11 +131,30 @@ async def start_listener(ctx: GatewayContext, host: str, port: int) -> asyncio.A
         )
 
     loop = asyncio.get_running_loop()
-    return await loop.create_server(factory, host=host, port=port)
+    return await loop.create_server(factory, host=host, port=port, reuse_port=reuse_port or None)
+
+
+async def close_listeners(
+    ctx: GatewayContext, servers: list[asyncio.AbstractServer], grace: float
+) -> None:
+    """Stop accepting, let transactions in flight finish (up to ``grace``), hang up."""
+    ctx.accepting = False
+    for server in servers:
+        server.close()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    while loop.time() < deadline and any(not s.idle for s in ctx.sessions):
+        await asyncio.sleep(0.05)
+    for session in list(ctx.sessions):
+        if session.transport is not None:
+            session.transport.close()
+    for server in servers:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(server.wait_closed(), timeout=2)
 
 
 def bound_port(server: asyncio.AbstractServer) -> int:
     return server.sockets[0].getsockname()[1]
 
 
-__all__ = ["GatewaySMTP", "bound_port", "client_ip", "start_listener"]
+__all__ = ["GatewaySMTP", "bound_port", "client_ip", "close_listeners", "start_listener"]

@@ -1,7 +1,8 @@
-"""Entry point of a worker process: ``python -m gateway.worker_main relay|archive``.
+"""Entry point of a worker process: ``python -m gateway.worker_main relay|archive|listener``.
 
-Started by ``gateway.worker_process.WorkerProcess``; reads its settings from stdin, then
-treats every byte on stdin as "new work" and end of file as "stop".
+Started by ``gateway.worker_process.WorkerProcess``; reads its settings from stdin and stops
+at end of file there (or on SIGTERM). The relay process is woken by datagrams
+(``gateway.wake``) from every process that spools mail.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import logging
 import os
 import pickle
 import signal
@@ -18,7 +20,9 @@ from config import Settings
 from config.logsetup import configure_logging
 from gateway.worker_process import HEADER
 
-KINDS = ("relay", "archive")
+KINDS = ("relay", "archive", "listener")
+error_log = logging.getLogger("govmail.error")
+SHUTDOWN_GRACE = 30.0  # seconds for a listener's transactions in flight to finish
 ARCHIVE_NICENESS = 19  # mail flow first; the archive catches up when the gateway is quieter
 
 
@@ -35,45 +39,85 @@ async def run(kind: str, settings: Settings, control_fd: int) -> None:
     loop = asyncio.get_running_loop()
     ctx = GatewayContext.build(settings, PolicyEngine.from_settings(settings), open_spool(settings))
     stop = asyncio.Event()
-    workers: list = []
-    if kind == "relay":
-        from gateway.relay_worker import RelayWorker
-        from gateway.service import next_hop_factory
-
-        relay = RelayWorker(ctx, next_hop_factory(settings))
-        workers.append(relay)
-        wake = ctx.relay_wakeup.set
-    else:
-        from gateway.archiver import ArchiveWorker
-        from gateway.ocr_worker import OcrWorker
-        from gateway.wiring import open_archive
-
-        archiver = ArchiveWorker(ctx, open_archive)
-        workers.append(archiver)
-        docs = settings.documents
-        if docs.ocr and docs.ocr_in_gateway:
-            workers.append(OcrWorker(settings, archiver.refresh_later))
-        wake = archiver.wakeup.set
 
     def on_control() -> None:
         try:
             data = os.read(control_fd, 4096)
         except BlockingIOError:
             return
-        if data:
-            wake()
-        else:  # the gateway closed the pipe (stopping, or gone)
+        if not data:  # the gateway closed the pipe (stopping, or gone)
             loop.remove_reader(control_fd)
             stop.set()
 
     os.set_blocking(control_fd, False)
     loop.add_reader(control_fd, on_control)
     loop.add_signal_handler(signal.SIGTERM, stop.set)
+    if kind == "listener":
+        await run_listener(ctx, stop)
+        return
+    workers = relay_workers(ctx) if kind == "relay" else archive_workers(ctx)
     for worker in workers:
         worker.start()
     await stop.wait()
     for worker in reversed(workers):
         await worker.stop()
+
+
+def relay_workers(ctx) -> list:
+    from gateway.relay_worker import RelayWorker
+    from gateway.service import next_hop_factory
+    from gateway.wake import drain, wake_listener
+
+    try:
+        sock = wake_listener(ctx.spool.root)
+    except OSError as exc:  # another relay on this spool: scanning every second still works
+        error_log.warning("relay wake-up socket unavailable (%s); polling only", exc)
+    else:
+        loop = asyncio.get_running_loop()
+        loop.add_reader(sock, lambda: drain(sock) and ctx.relay_wakeup.set())
+    return [RelayWorker(ctx, next_hop_factory(ctx.settings))]
+
+
+def archive_workers(ctx) -> list:
+    from gateway.archiver import ArchiveWorker
+    from gateway.ocr_worker import OcrWorker
+    from gateway.wiring import open_archive
+
+    archiver = ArchiveWorker(ctx, open_archive)
+    docs = ctx.settings.documents
+    if docs.ocr and docs.ocr_in_gateway:
+        return [archiver, OcrWorker(ctx.settings, archiver.refresh_later)]
+    return [archiver]
+
+
+async def run_listener(ctx, stop: asyncio.Event) -> None:
+    """One more SMTP process on the gateway's ports; the same path as the gateway's own."""
+    from gateway.service import split_listen
+    from gateway.smtp_server import close_listeners, start_listener
+    from gateway.wake import WakeSender
+
+    ctx.committer.start()
+    servers = []
+    for item in ctx.settings.smtp.listen:
+        host, port = split_listen(item)
+        servers.append(await start_listener(ctx, host, port, reuse_port=True))
+    sender = WakeSender(ctx.spool.root)
+
+    async def forward() -> None:
+        while True:
+            await ctx.relay_wakeup.wait()
+            ctx.relay_wakeup.clear()
+            sender.wake()
+
+    forwarding = asyncio.get_running_loop().create_task(forward())
+    await stop.wait()
+    await close_listeners(ctx, servers, SHUTDOWN_GRACE)
+    forwarding.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await forwarding
+    sender.wake()
+    sender.close()
+    await ctx.committer.stop()
 
 
 def main(argv: list[str]) -> int:

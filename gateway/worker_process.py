@@ -1,14 +1,16 @@
-"""The relay and archive workers in processes of their own.
+"""The relay and archive workers (and extra SMTP listeners) in processes of their own.
 
 As threads of the SMTP process they shared its one GIL with the sessions: the archive
 worker alone took a third of the process under load, and the relay client another share.
 The spool already decouples them (the SMTP process writes files, a worker claims them), so
-each runs as ``python -m gateway.worker_main KIND``. Its stdin is the only link: the
-settings arrive first (pickled), then a byte whenever new work is spooled; the worker also
-rescans its queue every second, so a lost wake-up only delays. When the gateway dies the
-pipe closes and the worker finishes what it holds and exits; while alive it holds a shared
-lock on the spool, so a restarted gateway recovers the spool only once old workers are gone.
-A worker that dies unexpectedly is started again, with a growing delay.
+each runs as ``python -m gateway.worker_main KIND``. Its stdin is its link to the gateway:
+the settings arrive there (pickled), and end of file means stop. New relay work is
+announced with a datagram (``gateway.wake``), and the workers rescan their queues every
+second, so a lost wake-up only delays. When the gateway dies the pipe closes and the
+worker finishes what it holds and exits; while alive it holds a shared lock on the spool,
+so a restarted gateway recovers the spool only once old workers are gone. A worker that
+dies unexpectedly is started again, with a growing delay. With ``listener_processes`` > 1
+the same mechanism runs more SMTP processes on the gateway's ports (SO_REUSEPORT).
 """
 
 from __future__ import annotations
@@ -71,14 +73,6 @@ class WorkerProcess:
         self._pidfd = os.pidfd_open(self.proc.pid)
         loop.add_reader(self._pidfd, self._on_exit)
         log.info(json.dumps({"event": "worker-started", "worker": self.kind, "pid": self.pid}))
-
-    def wake(self) -> None:
-        """New work is spooled. A full pipe already holds a wake-up; a dead worker is
-        being restarted and rescans at start."""
-        if self.proc is None or self.proc.stdin is None or self.proc.stdin.closed:
-            return
-        with contextlib.suppress(BlockingIOError, BrokenPipeError, ValueError):
-            os.write(self.proc.stdin.fileno(), b"w")
 
     def _on_exit(self) -> None:
         loop = asyncio.get_running_loop()

@@ -106,6 +106,14 @@ class SmtpSettings(Section):
     )
     archive: bool = Field(True, description="Archive every message not rejected.")
     archive_batch: int = Field(64, ge=1, description="Messages per archive transaction.")
+    listener_processes: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="SMTP processes sharing the listen ports (SO_REUSEPORT; needs "
+        "worker_processes). Up to one per core on a busy gateway; the connection and "
+        "message-rate limits are divided between them.",
+    )
     worker_processes: bool = Field(
         True,
         description="Run the relay and archive workers in processes of their own (false: "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import smtplib
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -75,3 +76,32 @@ def archived(settings) -> int:
             return s.scalar(select(func.count()).select_from(Message))
     finally:
         arch.close()
+
+
+def listening_sockets(port: int) -> int:
+    """LISTEN sockets on 127.0.0.1:port in this network namespace (/proc/net/tcp)."""
+    wanted = f"0100007F:{port:04X}"
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for line in lines if line.split()[1] == wanted and line.split()[3] == "0A")
+
+
+def test_listener_processes_share_the_port(tmp_path, peer, start_gateway) -> None:
+    settings = gateway_settings(tmp_path, next_hop=f"127.0.0.1:{peer.port}")
+    settings.smtp.listener_processes = 2
+    gw = start_gateway(settings)
+    assert sorted(gw.gateway.processes) == ["archive", "listener-1", "relay"]
+    wait_for(lambda: listening_sockets(gw.port) == 2, what="the second SMTP process listening")
+    for n in range(5):
+        send(gw.port, n)
+    wait_for(lambda: len(peer.messages) == 5, what="deliveries")
+
+    async def close_own_listener() -> None:
+        for server in gw.gateway.servers:
+            server.close()
+
+    gw.runner.run(close_own_listener())
+    wait_for(lambda: listening_sockets(gw.port) == 1, what="only the listener process left")
+    send(gw.port, 99)  # accepted by the listener process, relayed by the relay process
+    wait_for(lambda: len(peer.messages) == 6, what="delivery of mail the listener accepted")
+    assert b"Subject: 99" in peer.messages[-1].data
+    wait_for(lambda: archived(settings) == 6, what="all archived")
