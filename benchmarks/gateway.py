@@ -2,7 +2,7 @@
 `govmail serve` (default policy, durable spool, relay to Postfix smtp-sink), same run.
 
 Usage: python benchmarks/gateway.py [--sessions 20] [--messages 5000] [--size 28000]
-                                    [--rounds 3] [--no-archive]
+                                    [--rounds 3] [--no-archive] [--listeners 2]
 
 Prints messages/s for both, their ratio, the p99 transaction time (server side, MAIL to
 the end-of-data reply) and how many messages smtp-sink received (should equal the sent).
@@ -130,6 +130,7 @@ def bench_govmail(args, tmp: Path) -> dict:
         "GOVMAIL_SMTP__LISTEN": json.dumps([f"127.0.0.1:{port}"]),
         "GOVMAIL_SMTP__NEXT_HOP": json.dumps(f"127.0.0.1:{sink_port}"),
         "GOVMAIL_SMTP__ARCHIVE": "true" if args.archive else "false",
+        "GOVMAIL_SMTP__LISTENER_PROCESSES": str(args.listeners),
         "GOVMAIL_LOGGING__FILE": json.dumps(str(log)),
     }
     subprocess.run([sys.executable, "-m", "cli.main", "init"], env=env, cwd=REPO, check=True,
@@ -185,6 +186,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--size", type=int, default=28000)
     parser.add_argument("--no-archive", dest="archive", action="store_false")
+    parser.add_argument("--listeners", type=int, default=1, help="smtp.listener_processes")
     parser.add_argument("--rounds", type=int, default=1, help="alternate sink/govmail N times")
     parser.add_argument("--run-sink", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -224,7 +226,8 @@ def report(args, sink: dict, gov: dict) -> None:
         f"govmail serve -> smtp-sink:      {gov['rate']:.0f} msg/s, "
         f"p99 transaction {gov['p99'] * 1000:.1f} ms, accepted {gov['received']}, "
         f"delivered {gov['delivered']} (relay drained {gov['drain_s']:.1f} s after the "
-        f"last 250; archive {'on' if args.archive else 'off'})"
+        f"last 250; archive {'on' if args.archive else 'off'}; "
+        f"{args.listeners} SMTP process{'es' if args.listeners > 1 else ''})"
     )
     if gov["archived_s"] is not None:
         print(f"archive queue empty {gov['archived_s']:.1f} s after the last 250")
