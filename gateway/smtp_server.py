@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import ssl
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import MISSING, SMTP
 
 from gateway.context import GatewayContext
+from gateway.data_reader import read_data
 from gateway.handler import GatewayHandler, client_ip, hook_names
 from policies import replies as R
 
@@ -86,11 +87,37 @@ class GatewaySMTP(SMTP):
         limit = self.ctx.settings.smtp.data_timeout_seconds
         self._data_deadline = self.loop.call_later(limit, self._expire)
         try:
-            await super().smtp_DATA(arg)
+            await self._data(arg)
         finally:
             if self._data_deadline is not None:
                 self._data_deadline.cancel()
                 self._data_deadline = None
+
+    async def _data(self, arg: str) -> None:
+        """aiosmtpd's DATA command with the data read in large pieces (``data_reader``)."""
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        try:
+            data = await read_data(self._reader, self.data_size_limit, self.line_length_limit)
+        except asyncio.CancelledError:  # the connection went during DATA
+            self._writer.close()
+            raise
+        if data.problem is not None:
+            self._set_post_data_state()
+            await self.push(data.problem)
+            return
+        self.envelope.content = self.envelope.original_content = data.content
+        status = await self._call_handler_hook("DATA")
+        self._set_post_data_state()
+        await self.push("250 OK" if status is MISSING else status)
 
     @property
     def idle(self) -> bool:
