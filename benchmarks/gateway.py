@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -77,7 +78,10 @@ def run_sink(port: int, directory: Path, times_file: Path) -> None:
         stop = asyncio.Event()
         loop.add_signal_handler(signal.SIGTERM, stop.set)
         await stop.wait()
-        times_file.write_text(json.dumps(times))
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        times_file.write_text(
+            json.dumps({"times": times, "cpu_s": usage.ru_utime + usage.ru_stime})
+        )
 
     asyncio.run(main())
 
@@ -112,8 +116,14 @@ def bench_sink(args, tmp: Path) -> dict:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
-    times = json.loads(times_file.read_text())
-    return {"rate": args.messages / elapsed, "p99": p99(times), "received": len(times)}
+    found = json.loads(times_file.read_text())
+    times = found["times"]
+    return {
+        "rate": args.messages / elapsed,
+        "p99": p99(times),
+        "received": len(times),
+        "cpu_ms": found["cpu_s"] * 1000 / max(len(times), 1),
+    }
 
 
 def bench_govmail(args, tmp: Path) -> dict:
@@ -161,10 +171,16 @@ def bench_govmail(args, tmp: Path) -> dict:
         sink.wait(10)
         sink_out.close()
     delays = []
+    cpu = {"smtp": 0.0, "relay": 0.0, "archive": 0.0}
     for line in log.read_text(encoding="utf-8").splitlines():
         entry = json.loads(line)
         if entry.get("event") == "smtp" and entry.get("outcome") == "queued":
             delays.append(entry["delay_ms"] / 1000)
+        elif entry.get("event") == "stopped":
+            cpu["smtp"] += entry["cpu_s"]
+        elif entry.get("event") == "worker-stopped":
+            kind = "smtp" if entry["worker"] == "listener" else entry["worker"]
+            cpu[kind] += entry["cpu_s"]
     return {
         "rate": args.messages / elapsed,
         "p99": p99(delays),
@@ -172,6 +188,7 @@ def bench_govmail(args, tmp: Path) -> dict:
         "delivered": sink_count(tmp / "smtp-sink.out"),
         "drain_s": relayed_after,
         "archived_s": archived_after,
+        "cpu_ms": {k: v * 1000 / args.messages for k, v in cpu.items()},
     }
 
 
@@ -232,6 +249,11 @@ def report(args, sink: dict, gov: dict) -> None:
     if gov["archived_s"] is not None:
         print(f"archive queue empty {gov['archived_s']:.1f} s after the last 250")
     print(f"ratio govmail / bare sink: {gov['rate'] / sink['rate']:.2f}")
+    c = gov["cpu_ms"]
+    print(
+        f"CPU per message: bare sink {sink['cpu_ms']:.2f} ms; govmail SMTP {c['smtp']:.2f} ms, "
+        f"relay {c['relay']:.2f} ms, archive {c['archive']:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

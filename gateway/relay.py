@@ -67,8 +67,17 @@ def _reply_text(exc: aiosmtplib.SMTPResponseException) -> str:
     return f"{exc.code} {exc.message}"[:500]
 
 
+def _mail_options(client: aiosmtplib.SMTP, raw: bytes) -> list[str]:
+    options = []
+    if not raw.isascii() and client.supports_extension("8bitmime"):
+        options.append("BODY=8BITMIME")
+    if client.supports_extension("size"):
+        options.append(f"SIZE={len(raw)}")
+    return options
+
+
 class SmtpNextHop:
-    """One persistent connection per instance, reset between messages."""
+    """One persistent connection per instance, reused while transactions complete."""
 
     def __init__(
         self,
@@ -85,12 +94,18 @@ class SmtpNextHop:
         self.tls_verify = tls_verify
         self.ca_file = ca_file
         self._client: aiosmtplib.SMTP | None = None
+        self._clean = False  # the last transaction ended (250 after DATA, or RSET)
 
-    async def _connect(self) -> aiosmtplib.SMTP:
+    async def _connect(self) -> tuple[aiosmtplib.SMTP, bool]:
+        """The open connection (reused: True) or a new one. After a completed
+        transaction no RSET is needed; one that broke off is reset first."""
         if self._client is not None and self._client.is_connected:
+            if self._clean:
+                self._clean = False
+                return self._client, True
             try:
                 await self._client.rset()
-                return self._client
+                return self._client, True
             except aiosmtplib.SMTPException:
                 await self.close()
         context = None
@@ -110,19 +125,27 @@ class SmtpNextHop:
         )
         await client.connect()
         self._client = client
+        return client, False
+
+    async def _start(self, mail_from: str, raw: bytes) -> aiosmtplib.SMTP:
+        """MAIL on a connection; a reused one the server has closed meanwhile (idle
+        timeout) is replaced once, at once, instead of failing the delivery."""
+        client, reused = await self._connect()
+        try:
+            await client.mail(mail_from, options=_mail_options(client, raw))
+        except (aiosmtplib.SMTPServerDisconnected, ConnectionError):
+            if not reused:
+                raise
+            await self.close()
+            client, _ = await self._connect()
+            await client.mail(mail_from, options=_mail_options(client, raw))
         return client
 
     async def deliver(self, mail_from: str, recipients: list[str], raw: bytes) -> DeliveryResult:
         result = DeliveryResult()
         try:
             with _mapped():
-                client = await self._connect()
-                options = []
-                if not raw.isascii() and client.supports_extension("8bitmime"):
-                    options.append("BODY=8BITMIME")
-                if client.supports_extension("size"):
-                    options.append(f"SIZE={len(raw)}")
-                await client.mail(mail_from, options=options)
+                client = await self._start(mail_from, raw)
                 accepted = []
                 for rcpt in recipients:
                     try:
@@ -133,8 +156,10 @@ class SmtpNextHop:
                         target[rcpt] = _reply_text(exc)
                 if not accepted:
                     await client.rset()
+                    self._clean = True
                     return result
                 await client.data(raw)
+                self._clean = True
                 result.delivered = accepted
         except DeliveryError:
             await self.close()

@@ -19,7 +19,7 @@ from gateway.relay import MaildirNextHop, NextHop, SmtpNextHop
 from gateway.relay_worker import RelayWorker
 from gateway.smtp_server import bound_port, close_listeners, start_listener
 from gateway.wake import WakeSender
-from gateway.worker_process import WorkerProcess
+from gateway.worker_process import WorkerProcess, cpu_seconds
 from policies import PolicyEngine
 from policies.resolver import MxResolver
 
@@ -210,3 +210,4 @@ async def serve_forever(gateway: Gateway, config_path: str | None = None) -> Non
     finally:
         log.info(json.dumps({"event": "stopping"}))
         await gateway.stop()
+        log.info(json.dumps({"event": "stopped", "cpu_s": cpu_seconds()}))

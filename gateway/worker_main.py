@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import pickle
@@ -18,7 +19,7 @@ import sys
 
 from config import Settings
 from config.logsetup import configure_logging
-from gateway.worker_process import HEADER
+from gateway.worker_process import HEADER, cpu_seconds
 
 KINDS = ("relay", "archive", "listener")
 error_log = logging.getLogger("govmail.error")
@@ -135,6 +136,8 @@ def main(argv: list[str]) -> int:
     with open(open_spool(settings).lock_path, "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_SH)  # a restarting gateway waits for us to go
         asyncio.run(run(kind, settings, sys.stdin.fileno()))
+    stopped = {"event": "worker-stopped", "worker": kind, "pid": os.getpid()}
+    logging.getLogger("govmail.smtp").info(json.dumps({**stopped, "cpu_s": cpu_seconds()}))
     return 0
 
 

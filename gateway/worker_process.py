@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import pickle
+import resource
 import struct
 import subprocess
 import sys
@@ -32,6 +33,12 @@ log = logging.getLogger("govmail.smtp")
 error_log = logging.getLogger("govmail.error")
 
 HEADER = struct.Struct("!I")
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process so far (user + system), for the stop log line."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return round(usage.ru_utime + usage.ru_stime, 3)
 
 
 def settings_message(settings: Settings, log_level: str) -> bytes:

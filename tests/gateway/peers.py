@@ -109,19 +109,32 @@ class NextHopPeer:
         self.runner = LoopThread()
         self.server = None
         self.port = port
+        self.sessions: list[SMTP] = []
         self.start()
 
     def start(self) -> None:
         async def _start():
             loop = asyncio.get_running_loop()
-            return await loop.create_server(
-                lambda: SMTP(self.handler, hostname="peer.test", enable_SMTPUTF8=True),
-                host="127.0.0.1",
-                port=self.port,
-            )
+            return await loop.create_server(self._session, host="127.0.0.1", port=self.port)
 
         self.server = self.runner.run(_start())
         self.port = self.server.sockets[0].getsockname()[1]
+
+    def _session(self) -> SMTP:
+        session = SMTP(self.handler, hostname="peer.test", enable_SMTPUTF8=True)
+        self.sessions.append(session)
+        return session
+
+    def hang_up(self) -> None:
+        """Close every open session from this side (as an idle timeout would)."""
+
+        async def _close():
+            for session in self.sessions:
+                if session.transport is not None:
+                    session.transport.close()
+            self.sessions.clear()
+
+        self.runner.run(_close())
 
     def stop_listening(self) -> None:
         async def _stop():

@@ -105,3 +105,19 @@ def test_listener_processes_share_the_port(tmp_path, peer, start_gateway) -> Non
     wait_for(lambda: len(peer.messages) == 6, what="delivery of mail the listener accepted")
     assert b"Subject: 99" in peer.messages[-1].data
     wait_for(lambda: archived(settings) == 6, what="all archived")
+
+
+def test_a_connection_the_next_hop_closed_is_replaced_at_once(
+    tmp_path, peer, start_gateway
+) -> None:
+    # a delivery that failed would come back only after 60 s: the test would time out
+    settings = gateway_settings(tmp_path, next_hop=f"127.0.0.1:{peer.port}")
+    settings.smtp.retry_base_seconds = 60.0
+    settings.smtp.retry_max_seconds = 60.0
+    settings.smtp.relay_workers = 1  # one connection, reused
+    gw = start_gateway(settings)
+    send(gw.port, 1)
+    wait_for(lambda: len(peer.messages) == 1, what="first delivery")
+    peer.hang_up()  # the next hop drops the idle connection
+    send(gw.port, 2)
+    wait_for(lambda: len(peer.messages) == 2, timeout=15, what="delivery on a new connection")
