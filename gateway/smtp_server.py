@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import ssl
+from email._header_value_parser import get_addr_spec, get_angle_addr
+from email.errors import HeaderParseError
 
 from aiosmtpd.smtp import MISSING, SMTP
 
@@ -18,6 +21,10 @@ from gateway.context import GatewayContext
 from gateway.data_reader import read_data
 from gateway.handler import GatewayHandler, client_ip, hook_names
 from policies import replies as R
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+# "<dot-atom@domain>": what get_angle_addr returns unchanged as addr_spec
+_PLAIN_PATH = re.compile(rf"<({_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>")
 
 
 class GatewaySMTP(SMTP):
@@ -78,6 +85,34 @@ class GatewaySMTP(SMTP):
             self.transport.write((R.SESSION_TIMEOUT.line() + "\r\n").encode("ascii"))
             self.transport.close()
         self._release()
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        """aiosmtpd's address parser for MAIL and RCPT, with a fast path for the plain
+        ``<local@domain>`` that nearly all mail uses (aiosmtpd's own defines a
+        ``typing.Protocol`` class on every call and runs the RFC 5322 header parser)."""
+        plain = _PLAIN_PATH.match(arg or "")
+        rest = arg[plain.end() :].lstrip(" \t") if plain else ""
+        if plain is None or rest.startswith("("):  # a comment: the general parser
+            return self._getaddr_general(arg)
+        addr = plain.group(1)
+        if self.local_part_limit and len(addr.rpartition("@")[0]) > self.local_part_limit:
+            return None, None
+        return addr, rest
+
+    def _getaddr_general(self, arg: str) -> tuple[str | None, str | None]:
+        if not arg:
+            return "", ""
+        try:
+            if arg.lstrip().startswith("<"):
+                address, rest = get_angle_addr(arg)
+            else:
+                address, rest = get_addr_spec(arg)
+        except HeaderParseError:
+            return None, None
+        addr = address.addr_spec
+        if self.local_part_limit and len(addr.rpartition("@")[0]) > self.local_part_limit:
+            return None, None
+        return addr, rest
 
     async def smtp_RCPT(self, arg: str | None) -> None:
         self.last_rcpt_arg = arg or ""

@@ -19,7 +19,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.durable import fsync_dir
@@ -69,7 +69,8 @@ class SpoolEntry:
     path: Path | None = None
 
     def encode(self) -> bytes:
-        head = json.dumps(asdict(self.meta), ensure_ascii=True, separators=(",", ":"))
+        # the fields are plain values and lists of strings: no deep copy (``asdict``) needed
+        head = json.dumps(vars(self.meta), ensure_ascii=True, separators=(",", ":"))
         return MAGIC + head.encode("ascii") + b"\n" + self.raw
 
 

@@ -1,4 +1,5 @@
-"""The DATA reader against aiosmtpd's line-by-line rules (the reference it replaces)."""
+"""The SMTP process's own readers (DATA in large pieces, MAIL/RCPT paths) against the
+aiosmtpd behaviour they replace."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import random
 import socket
 
 import pytest
+from aiosmtpd.smtp import SMTP
 
 from gateway.data_reader import TOO_LONG, TOO_MUCH, read_data
+from gateway.smtp_server import GatewaySMTP
 from tests.gateway.conftest import gateway_settings
 from tests.gateway.peers import wait_for
 
@@ -126,3 +129,36 @@ def test_gateway_unstuffs_dots_and_answers_a_command_pipelined_after_the_data(
         assert reply().startswith(b"221")
     wait_for(lambda: peer.messages, what="relay")
     assert peer.messages[0].data.endswith(b"\r\n.leading dot\r\n..\r\nend.\r\n")
+
+
+@pytest.mark.parametrize(
+    "arg",
+    [
+        "<vanthu@ninhthuan.gov.vn>",
+        "<vanthu@ninhthuan.gov.vn> SIZE=28000 BODY=8BITMIME",
+        "<a.b-c+d@x.y.z>",
+        "<>",
+        "",
+        "vanthu@ninhthuan.gov.vn",
+        "<@relay.example:user@ninhthuan.gov.vn>",  # source route
+        '<"quoted local"@ninhthuan.gov.vn>',
+        "<user%other@ninhthuan.gov.vn>",
+        "<user!other@ninhthuan.gov.vn>",
+        "<a..b@ninhthuan.gov.vn>",
+        "<a@[127.0.0.1]>",
+        "<a@ninhthuan.gov.vn.>",
+        "<" + "x" * 70 + "@ninhthuan.gov.vn>",  # local part over 64
+        "<a@b",
+        " <a@b.vn>",
+        "<a@b.vn>\t SIZE=1",
+        "<a@b.vn> (comment) SIZE=1",
+    ],
+)
+def test_mail_and_rcpt_paths_parse_as_aiosmtpd_parses_them(arg: str) -> None:
+    class Handler:
+        pass
+
+    reference_parser = SMTP(Handler())
+    ours_parser = GatewaySMTP.__new__(GatewaySMTP)
+    ours_parser.local_part_limit = reference_parser.local_part_limit
+    assert ours_parser._getaddr(arg) == reference_parser._getaddr(arg)
