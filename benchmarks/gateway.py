@@ -172,10 +172,13 @@ def bench_govmail(args, tmp: Path) -> dict:
         sink_out.close()
     delays = []
     cpu = {"smtp": 0.0, "relay": 0.0, "archive": 0.0}
+    smtp_processes = 1
     for line in log.read_text(encoding="utf-8").splitlines():
         entry = json.loads(line)
         if entry.get("event") == "smtp" and entry.get("outcome") == "queued":
             delays.append(entry["delay_ms"] / 1000)
+        elif entry.get("event") == "listening":
+            smtp_processes = entry.get("smtp_processes", 1)
         elif entry.get("event") == "stopped":
             cpu["smtp"] += entry["cpu_s"]
         elif entry.get("event") == "worker-stopped":
@@ -189,6 +192,7 @@ def bench_govmail(args, tmp: Path) -> dict:
         "drain_s": relayed_after,
         "archived_s": archived_after,
         "cpu_ms": {k: v * 1000 / args.messages for k, v in cpu.items()},
+        "smtp_processes": smtp_processes,
     }
 
 
@@ -203,7 +207,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--size", type=int, default=28000)
     parser.add_argument("--no-archive", dest="archive", action="store_false")
-    parser.add_argument("--listeners", type=int, default=1, help="smtp.listener_processes")
+    parser.add_argument(
+        "--listeners", type=int, default=0, help="smtp.listener_processes (0: one per core)"
+    )
     parser.add_argument("--rounds", type=int, default=1, help="alternate sink/govmail N times")
     parser.add_argument("--run-sink", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -244,7 +250,7 @@ def report(args, sink: dict, gov: dict) -> None:
         f"p99 transaction {gov['p99'] * 1000:.1f} ms, accepted {gov['received']}, "
         f"delivered {gov['delivered']} (relay drained {gov['drain_s']:.1f} s after the "
         f"last 250; archive {'on' if args.archive else 'off'}; "
-        f"{args.listeners} SMTP process{'es' if args.listeners > 1 else ''})"
+        f"{gov['smtp_processes']} SMTP process{'es' if gov['smtp_processes'] > 1 else ''})"
     )
     if gov["archived_s"] is not None:
         print(f"archive queue empty {gov['archived_s']:.1f} s after the last 250")

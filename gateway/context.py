@@ -60,11 +60,13 @@ class GatewayContext:
         engine: PolicyEngine,
         spool: Spool,
         dkim_lookup: TxtLookup | None = None,
+        smtp_processes: int | None = None,
     ) -> GatewayContext:
+        """``smtp_processes``: how many processes share the limits (default: settings)."""
         smtp = settings.smtp
         hostname = smtp.hostname or socket.getfqdn()
         local = smtp.local_domains or engine.policy.province_domains
-        processes = smtp.listener_processes if smtp.worker_processes else 1
+        processes = smtp_processes or smtp.smtp_processes()
         signers = {
             k.domain.lower(): Signer.from_file(k.domain, k.selector, k.key_file)
             for k in smtp.dkim_sign

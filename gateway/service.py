@@ -61,15 +61,27 @@ class Gateway:
         self.settings = settings
         self.resolver = resolver
         engine = PolicyEngine.from_settings(settings, resolver=resolver)
-        self.ctx = GatewayContext.build(settings, engine, open_spool(settings), dkim_lookup)
-        # Workers run as processes unless a test handed in objects a process cannot share.
+        # Work runs in other processes unless a test handed in objects a process cannot
+        # share: a next hop or archive (threads then), a resolver or key lookup (one SMTP
+        # process then).
+        in_process = hop_factory is not None or open_archive is not None
+        injected = resolver is not None or dkim_lookup is not None
+        use_processes = settings.smtp.worker_processes and not in_process
+        self.smtp_processes = (
+            settings.smtp.smtp_processes()
+            if use_processes and not injected and settings.smtp.mode != "policy_service"
+            else 1
+        )
+        self.ctx = GatewayContext.build(
+            settings, engine, open_spool(settings), dkim_lookup, self.smtp_processes
+        )
         self.processes: dict[str, WorkerProcess] = {}
         self.relay: RelayWorker | None = None
         self.archiver: ArchiveWorker | None = None
         self.ocr: OcrWorker | None = None
         self._forward: asyncio.Task | None = None
         self._listeners: list[str] = []
-        if settings.smtp.worker_processes and hop_factory is None and open_archive is None:
+        if use_processes:
             self.processes["relay"] = WorkerProcess("relay", settings)
             if settings.smtp.archive:
                 self.processes["archive"] = WorkerProcess("archive", settings)
@@ -105,7 +117,7 @@ class Gateway:
             self._add(server, host)
         else:
             self.ctx.committer.start()
-            shared = smtp.listener_processes > 1 and bool(self.processes)
+            shared = self.smtp_processes > 1
             for item in smtp.listen:
                 host, port = split_listen(item)
                 self._add(await start_listener(self.ctx, host, port, reuse_port=shared), host)
@@ -124,6 +136,7 @@ class Gateway:
                     "event": "listening",
                     "mode": smtp.mode,
                     "addresses": [f"{h}:{p}" for h, p in self.addresses],
+                    "smtp_processes": self.smtp_processes,
                     "next_hop": smtp.next_hop or f"maildir:{maildir(self.settings)}",
                 }
             )
@@ -135,7 +148,8 @@ class Gateway:
         listen = [f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in self.addresses]
         settings = self.settings.model_copy(deep=True)
         settings.smtp.listen = listen
-        for n in range(1, self.settings.smtp.listener_processes):
+        settings.smtp.listener_processes = self.smtp_processes  # the same share in each
+        for n in range(1, self.smtp_processes):
             name = f"listener-{n}"
             self.processes[name] = WorkerProcess("listener", settings)
             self._listeners.append(name)
@@ -174,6 +188,7 @@ class Gateway:
             process = self.processes[name]
             renewed = settings.model_copy(deep=True)
             renewed.smtp.listen = process.settings.smtp.listen
+            renewed.smtp.listener_processes = self.smtp_processes
             process.restart(renewed)
         log.info(
             json.dumps({"event": "policy-reloaded", "rules": [r.rule.name for r in engine.table]})

@@ -4,6 +4,7 @@ With no file, ``govmail serve`` listens on 127.0.0.1:2525 and delivers relayed m
 Maildir under the data directory, so it runs without root and without a mail server.
 """
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -107,11 +108,11 @@ class SmtpSettings(Section):
     archive: bool = Field(True, description="Archive every message not rejected.")
     archive_batch: int = Field(64, ge=1, description="Messages per archive transaction.")
     listener_processes: int = Field(
-        1,
-        ge=1,
+        0,
+        ge=0,
         le=64,
         description="SMTP processes sharing the listen ports (SO_REUSEPORT; needs "
-        "worker_processes). Up to one per core on a busy gateway; the connection and "
+        "worker_processes); 0: one per CPU core, at most 8. The connection and "
         "message-rate limits are divided between them.",
     )
     worker_processes: bool = Field(
@@ -119,6 +120,12 @@ class SmtpSettings(Section):
         description="Run the relay and archive workers in processes of their own (false: "
         "threads of the SMTP process, which then share one CPU core with the sessions).",
     )
+
+    def smtp_processes(self) -> int:
+        """How many SMTP processes share the ports."""
+        if not self.worker_processes:
+            return 1
+        return self.listener_processes or min(os.cpu_count() or 1, 8)
 
     @field_validator("listen")
     @classmethod

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from archive.ingest import Archive
 from archive.models import Message
 from tests.gateway.conftest import gateway_settings
-from tests.gateway.peers import wait_for
+from tests.gateway.peers import GatewayRunner, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -85,26 +85,46 @@ def listening_sockets(port: int) -> int:
     return sum(1 for line in lines if line.split()[1] == wanted and line.split()[3] == "0A")
 
 
-def test_listener_processes_share_the_port(tmp_path, peer, start_gateway) -> None:
+def test_listener_processes_share_the_port(tmp_path, peer) -> None:
     settings = gateway_settings(tmp_path, next_hop=f"127.0.0.1:{peer.port}")
     settings.smtp.listener_processes = 2
-    gw = start_gateway(settings)
-    assert sorted(gw.gateway.processes) == ["archive", "listener-1", "relay"]
-    wait_for(lambda: listening_sockets(gw.port) == 2, what="the second SMTP process listening")
-    for n in range(5):
-        send(gw.port, n)
-    wait_for(lambda: len(peer.messages) == 5, what="deliveries")
+    gw = GatewayRunner(settings)  # nothing injected: a fake resolver would stay in this process
+    try:
+        assert sorted(gw.gateway.processes) == ["archive", "listener-1", "relay"]
+        wait_for(lambda: listening_sockets(gw.port) == 2, what="the second SMTP process")
+        for n in range(5):
+            send(gw.port, n)
+        wait_for(lambda: len(peer.messages) == 5, what="deliveries")
 
-    async def close_own_listener() -> None:
-        for server in gw.gateway.servers:
-            server.close()
+        async def close_own_listener() -> None:
+            for server in gw.gateway.servers:
+                server.close()
 
-    gw.runner.run(close_own_listener())
-    wait_for(lambda: listening_sockets(gw.port) == 1, what="only the listener process left")
-    send(gw.port, 99)  # accepted by the listener process, relayed by the relay process
-    wait_for(lambda: len(peer.messages) == 6, what="delivery of mail the listener accepted")
-    assert b"Subject: 99" in peer.messages[-1].data
-    wait_for(lambda: archived(settings) == 6, what="all archived")
+        gw.runner.run(close_own_listener())
+        wait_for(lambda: listening_sockets(gw.port) == 1, what="only the listener process left")
+        send(gw.port, 99)  # accepted by the listener process, relayed by the relay process
+        wait_for(lambda: len(peer.messages) == 6, what="delivery of mail the listener accepted")
+        assert b"Subject: 99" in peer.messages[-1].data
+        wait_for(lambda: archived(settings) == 6, what="all archived")
+    finally:
+        gw.stop()
+
+
+def test_one_smtp_process_per_core_unless_set_or_injected(tmp_path, resolver) -> None:
+    settings = gateway_settings(tmp_path)
+    assert settings.smtp.listener_processes == 0  # the default
+    assert settings.smtp.smtp_processes() == min(os.cpu_count() or 1, 8)
+    settings.smtp.listener_processes = 3
+    assert settings.smtp.smtp_processes() == 3
+    settings.smtp.worker_processes = False
+    assert settings.smtp.smtp_processes() == 1
+    settings.smtp.worker_processes = True
+    gw = GatewayRunner(settings, resolver=resolver)  # a test's resolver: one process
+    try:
+        assert gw.gateway.smtp_processes == 1 and "listener-1" not in gw.gateway.processes
+        assert gw.gateway.ctx.connections.per_ip == settings.smtp.max_connections_per_ip
+    finally:
+        gw.stop()
 
 
 def test_a_connection_the_next_hop_closed_is_replaced_at_once(
