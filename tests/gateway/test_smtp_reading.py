@@ -158,7 +158,11 @@ def test_mail_and_rcpt_paths_parse_as_aiosmtpd_parses_them(arg: str) -> None:
     class Handler:
         pass
 
-    reference_parser = SMTP(Handler())
-    ours_parser = GatewaySMTP.__new__(GatewaySMTP)
-    ours_parser.local_part_limit = reference_parser.local_part_limit
-    assert ours_parser._getaddr(arg) == reference_parser._getaddr(arg)
+    loop = asyncio.new_event_loop()  # aiosmtpd would make one and leave it open
+    try:
+        reference_parser = SMTP(Handler(), loop=loop)
+        ours_parser = GatewaySMTP.__new__(GatewaySMTP)
+        ours_parser.local_part_limit = reference_parser.local_part_limit
+        assert ours_parser._getaddr(arg) == reference_parser._getaddr(arg)
+    finally:
+        loop.close()
