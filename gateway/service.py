@@ -81,6 +81,7 @@ class Gateway:
         self.ocr: OcrWorker | None = None
         self._forward: asyncio.Task | None = None
         self._listeners: list[str] = []
+        self._reloading: asyncio.Task | None = None
         if use_processes:
             self.processes["relay"] = WorkerProcess("relay", settings)
             if settings.smtp.archive:
@@ -182,21 +183,35 @@ class Gateway:
             error_log.error("policy reload refused, keeping the policy in force: %s", exc)
             return False
         self.ctx.engine = engine
-        if "relay" in self.processes:  # bounces name the notice sender of the new policy
-            self.processes["relay"].restart(settings)
-        for name in self._listeners:  # each finishes its sessions, then starts again
-            process = self.processes[name]
-            renewed = settings.model_copy(deep=True)
-            renewed.smtp.listen = process.settings.smtp.listen
-            renewed.smtp.listener_processes = self.smtp_processes
-            process.restart(renewed)
-        log.info(
-            json.dumps({"event": "policy-reloaded", "rules": [r.rule.name for r in engine.table]})
-        )
+        rules = [r.rule.name for r in engine.table]
+        if not self.processes:
+            log.info(json.dumps({"event": "policy-reloaded", "rules": rules}))
+            return True
+        loop = asyncio.get_running_loop()
+        self._reloading = loop.create_task(self._update_processes(settings, rules))
         return True
+
+    async def _update_processes(self, settings: Settings, rules: list[str]) -> None:
+        """Every process swaps its policy before the reload is announced: from that line
+        on, every new connection, whichever process takes it, meets the new policy."""
+        updates = []
+        for name, process in self.processes.items():
+            renewed = settings.model_copy(deep=True)
+            if name in self._listeners:
+                renewed.smtp.listen = process.settings.smtp.listen
+                renewed.smtp.listener_processes = self.smtp_processes
+            updates.append(process.update(renewed))
+        answered = await asyncio.gather(*updates)
+        late = [name for name, ok in zip(self.processes, answered, strict=True) if not ok]
+        if late:
+            error_log.error("policy reload: no answer from %s", ", ".join(late))
+        log.info(json.dumps({"event": "policy-reloaded", "rules": rules}))
 
     async def stop(self, grace: float = 30.0) -> None:
         """Stop listening, let transactions in flight finish, keep the spool."""
+        if self._reloading is not None and not self._reloading.done():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._reloading, 10)
         listeners = [p.stop(grace + 5) for k, p in self.processes.items() if k in self._listeners]
         await asyncio.gather(close_listeners(self.ctx, self.servers, grace), *listeners)
         if self._forward is not None:

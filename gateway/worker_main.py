@@ -1,7 +1,8 @@
 """Entry point of a worker process: ``python -m gateway.worker_main relay|archive|listener``.
 
-Started by ``gateway.worker_process.WorkerProcess``; reads its settings from stdin and stops
-at end of file there (or on SIGTERM). The relay process is woken by datagrams
+Started by ``gateway.worker_process.WorkerProcess``; reads its settings from stdin, then
+takes further settings there as policy reloads (acknowledged with a line on stdout), and
+stops at end of file (or on SIGTERM). The relay process is woken by datagrams
 (``gateway.wake``) from every process that spools mail.
 """
 
@@ -27,10 +28,22 @@ SHUTDOWN_GRACE = 30.0  # seconds for a listener's transactions in flight to fini
 ARCHIVE_NICENESS = 19  # mail flow first; the archive catches up when the gateway is quieter
 
 
-def read_settings(stream) -> tuple[Settings, str]:
-    size = HEADER.unpack(stream.read(HEADER.size))[0]
-    message = pickle.loads(stream.read(size))
+def read_settings(fd: int) -> tuple[Settings, str]:
+    """The first message on stdin, read exactly (a buffered reader could swallow the
+    start of a later one)."""
+    size = HEADER.unpack(_read_exactly(fd, HEADER.size))[0]
+    message = pickle.loads(_read_exactly(fd, size))
     return message["settings"], message["log_level"]
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    data = bytearray()
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            raise SystemExit("the gateway closed the pipe before sending the settings")
+        data.extend(chunk)
+    return bytes(data)
 
 
 async def run(kind: str, settings: Settings, control_fd: int) -> None:
@@ -41,14 +54,25 @@ async def run(kind: str, settings: Settings, control_fd: int) -> None:
     ctx = GatewayContext.build(settings, PolicyEngine.from_settings(settings), open_spool(settings))
     stop = asyncio.Event()
 
+    pending = bytearray()
+
     def on_control() -> None:
         try:
-            data = os.read(control_fd, 4096)
+            data = os.read(control_fd, 65536)
         except BlockingIOError:
             return
         if not data:  # the gateway closed the pipe (stopping, or gone)
             loop.remove_reader(control_fd)
             stop.set()
+            return
+        pending.extend(data)
+        while len(pending) >= HEADER.size:
+            size = HEADER.unpack_from(pending)[0]
+            if len(pending) < HEADER.size + size:
+                return
+            message = pickle.loads(bytes(pending[HEADER.size : HEADER.size + size]))
+            del pending[: HEADER.size + size]
+            apply_settings(ctx, message["settings"])
 
     os.set_blocking(control_fd, False)
     loop.add_reader(control_fd, on_control)
@@ -62,6 +86,17 @@ async def run(kind: str, settings: Settings, control_fd: int) -> None:
     await stop.wait()
     for worker in reversed(workers):
         await worker.stop()
+
+
+def apply_settings(ctx, settings: Settings) -> None:
+    """A policy reload from the gateway: swap the engine, then acknowledge on stdout."""
+    from policies import PolicyEngine
+
+    try:
+        ctx.engine = PolicyEngine.from_settings(settings)
+    except Exception:  # the gateway checked these settings; keep the policy in force
+        error_log.exception("policy update refused; keeping the policy in force")
+    os.write(sys.stdout.fileno(), b"reloaded\n")
 
 
 def relay_workers(ctx) -> list:
@@ -127,7 +162,7 @@ def main(argv: list[str]) -> int:
         return 2
     kind = argv[0]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the gateway, which stops us
-    settings, level = read_settings(sys.stdin.buffer)
+    settings, level = read_settings(sys.stdin.fileno())
     configure_logging(settings, level)
     if kind == "archive":
         os.nice(ARCHIVE_NICENESS)

@@ -58,28 +58,46 @@ class WorkerProcess:
         self._restarts = 0
         self._exited: asyncio.Event | None = None
         self._restart_task: asyncio.Task | None = None
-        self._replacing = False
+        self._acks: asyncio.Queue[bytes] | None = None
 
     @property
     def pid(self) -> int | None:
         return self.proc.pid if self.proc is not None else None
 
+    @property
+    def level(self) -> str:
+        return logging.getLevelName(logging.getLogger("govmail").getEffectiveLevel())
+
     def start(self) -> None:
-        level = logging.getLevelName(logging.getLogger("govmail").getEffectiveLevel())
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gateway.worker_main", self.kind],
             stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,  # acknowledgements of settings updates
             start_new_session=False,
         )
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(settings_message(self.settings, level))
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(settings_message(self.settings, self.level))
         self.proc.stdin.flush()
-        os.set_blocking(self.proc.stdin.fileno(), False)
         loop = asyncio.get_running_loop()
         self._exited = asyncio.Event()
+        self._acks = asyncio.Queue()
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        loop.add_reader(self.proc.stdout.fileno(), self._on_output)
         self._pidfd = os.pidfd_open(self.proc.pid)
         loop.add_reader(self._pidfd, self._on_exit)
         log.info(json.dumps({"event": "worker-started", "worker": self.kind, "pid": self.pid}))
+
+    def _on_output(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None and self._acks is not None
+        try:
+            data = os.read(self.proc.stdout.fileno(), 4096)
+        except BlockingIOError:
+            return
+        if not data:
+            asyncio.get_running_loop().remove_reader(self.proc.stdout.fileno())
+            return
+        for _ in range(data.count(b"\n")):
+            self._acks.put_nowait(b"reloaded")
 
     def _on_exit(self) -> None:
         loop = asyncio.get_running_loop()
@@ -88,15 +106,14 @@ class WorkerProcess:
         os.close(self._pidfd)
         self._pidfd = None
         code = self.proc.wait()
-        with contextlib.suppress(OSError):
-            self.proc.stdin.close()  # type: ignore[union-attr]
+        for stream in (self.proc.stdin, self.proc.stdout):
+            with contextlib.suppress(OSError, ValueError):
+                if stream is self.proc.stdout:
+                    loop.remove_reader(stream.fileno())
+                stream.close()  # type: ignore[union-attr]
         assert self._exited is not None
         self._exited.set()
         if self._stopping:
-            return
-        if self._replacing:  # new settings: start again at once
-            self._replacing = False
-            self.start()
             return
         self._restarts += 1
         delay = backoff(self._restarts, 0.5, 60.0)
@@ -114,15 +131,19 @@ class WorkerProcess:
         if not self._stopping:
             self.start()
 
-    def restart(self, settings: Settings) -> None:
-        """Run with new settings (SIGHUP): the worker finishes what it holds, exits, and
-        starts again with them."""
+    async def update(self, settings: Settings, timeout: float = 10.0) -> bool:
+        """New settings (SIGHUP): the worker swaps its policy in place and says so; a
+        worker started later gets them too. False if it did not answer in time."""
         self.settings = settings
-        if self.proc is None or self._stopping:
-            return
-        self._replacing = True
-        with contextlib.suppress(OSError):
-            self.proc.stdin.close()  # type: ignore[union-attr]
+        if self.proc is None or self.proc.stdin is None or self._acks is None:
+            return True  # not running: starts with these
+        try:
+            self.proc.stdin.write(settings_message(settings, self.level))
+            self.proc.stdin.flush()
+            await asyncio.wait_for(self._acks.get(), timeout)
+        except (OSError, ValueError, TimeoutError):
+            return False  # gone or stuck: a restarted worker reads self.settings
+        return True
 
     async def stop(self, grace: float = 60.0) -> None:
         """Close the pipe: the worker finishes what it holds and exits; killed after

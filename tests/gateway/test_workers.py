@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from archive.ingest import Archive
 from archive.models import Message
+from config.sections.policy import RuleSettings
 from tests.gateway.conftest import gateway_settings
 from tests.gateway.peers import GatewayRunner, wait_for
 
@@ -141,3 +142,41 @@ def test_a_connection_the_next_hop_closed_is_replaced_at_once(
     peer.hang_up()  # the next hop drops the idle connection
     send(gw.port, 2)
     wait_for(lambda: len(peer.messages) == 2, timeout=15, what="delivery on a new connection")
+
+
+def test_a_reload_reaches_every_smtp_process_before_it_is_announced(tmp_path, peer) -> None:
+    settings = gateway_settings(tmp_path, next_hop=f"127.0.0.1:{peer.port}")
+    settings.smtp.listener_processes = 2
+    gw = GatewayRunner(settings)
+    try:
+        wait_for(lambda: listening_sockets(gw.port) == 2, what="the second SMTP process")
+
+        async def close_own_listener() -> None:
+            for server in gw.gateway.servers:
+                server.close()
+
+        gw.runner.run(close_own_listener())  # only the listener process answers from now on
+        wait_for(lambda: listening_sockets(gw.port) == 1, what="only the listener process left")
+        assert send_free(gw.port) == 250  # the default table only tags free-provider mail
+
+        stricter = settings.model_copy(deep=True)
+        stricter.policy.rules = [RuleSettings(name="free-foreign-inbound", action="reject")]
+
+        async def reload() -> None:
+            assert gw.gateway.reload(settings=stricter)
+            await gw.gateway._reloading  # "policy-reloaded" is logged when this is done
+
+        gw.runner.run(reload())
+        assert send_free(gw.port) == 550  # answered by the other process, new policy
+    finally:
+        gw.stop()
+
+
+def send_free(port: int) -> int:
+    letter = b"Subject: t\r\nFrom: ai@gmail.com\r\nTo: vanthu@ninhthuan.gov.vn\r\n\r\nXin chao.\r\n"
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        try:
+            client.sendmail("ai@gmail.com", ["vanthu@ninhthuan.gov.vn"], letter)
+        except smtplib.SMTPDataError as exc:
+            return exc.smtp_code
+    return 250
