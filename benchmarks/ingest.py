@@ -163,20 +163,28 @@ def generate(folder: Path, n: int, seed: int, fmt: str) -> int:
     return total
 
 
-def run_import(folder: Path, data_dir: Path, fmt: str) -> tuple[float, dict, int]:
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_import(folder: Path, data_dir: Path, fmt: str) -> tuple[float, dict, int, float]:
     target = folder / ("bench.mbox" if fmt == "mbox" else "Maildir")
     env = os.environ | {"GOVMAIL_STORAGE__DATA_DIR": json.dumps(str(data_dir))}
     env.pop("GOVMAIL_DATABASE__URL", None)
     gm = [sys.executable, "-m", "cli.main"]
     subprocess.run([*gm, "init"], env=env, cwd=REPO, check=True, capture_output=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    cpu_before = cpu_of_children()
     start = time.perf_counter()
     out = subprocess.run(
         [*gm, "import", "--json", str(target)], env=env, cwd=REPO, check=True, capture_output=True
     )
     elapsed = time.perf_counter() - start
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, json.loads(out.stdout), max(peak_kb, before)
+    # the import and every worker process it waited for (less noisy than the rate)
+    cpu = cpu_of_children() - cpu_before
+    return elapsed, json.loads(out.stdout), max(peak_kb, before), cpu
 
 
 def main() -> None:
@@ -191,7 +199,7 @@ def main() -> None:
         t0 = time.perf_counter()
         raw_bytes = generate(tmp, args.messages, args.seed, args.format)
         gen = time.perf_counter() - t0
-        elapsed, summary, peak_kb = run_import(tmp, tmp / "var", args.format)
+        elapsed, summary, peak_kb, cpu = run_import(tmp, tmp / "var", args.format)
         n = summary["messages_new"]
         print(
             f"generated {args.messages} messages, {raw_bytes / 1e6:.1f} MB "
@@ -205,6 +213,7 @@ def main() -> None:
             f"  {n / elapsed:,.0f} messages/s   {raw_bytes / 1e6 / elapsed:,.1f} MB/s   "
             f"peak RSS {peak_kb / 1024:,.0f} MB"
         )
+        print(f"  CPU {cpu * 1000 / max(n, 1):.1f} ms per message ({cpu / elapsed:.2f} cores busy)")
         print(f"  vs piler's published ~40 messages/s (100 KB, 2 vCPU): {n / elapsed / 40:.1f}x")
     finally:
         if args.keep:
