@@ -47,7 +47,8 @@ def settings_message(settings: Settings, log_level: str) -> bytes:
 
 
 class WorkerProcess:
-    """One worker child: started, told about new work, restarted if it dies, stopped."""
+    """One worker child: started with its settings, updated on reload, restarted if it
+    dies, stopped."""
 
     def __init__(self, kind: str, settings: Settings):
         self.kind = kind
