@@ -109,8 +109,10 @@ def test_gateway_unstuffs_dots_and_answers_a_command_pipelined_after_the_data(
     tmp_path, peer, start_gateway
 ) -> None:
     gw = start_gateway(gateway_settings(tmp_path, next_hop=f"127.0.0.1:{peer.port}"))
-    with socket.create_connection(("127.0.0.1", gw.port), timeout=10) as sock:
-        replies = sock.makefile("rb")
+    with (
+        socket.create_connection(("127.0.0.1", gw.port), timeout=10) as sock,
+        sock.makefile("rb") as replies,
+    ):
 
         def reply() -> bytes:
             line = replies.readline()
