@@ -40,8 +40,7 @@ async def read_data(reader: asyncio.StreamReader, size_limit: int | None, line_l
         except asyncio.LimitOverrunError as exc:  # no ".\r\n" in a full buffer: take it
             piece = await reader.read(exc.consumed)
             found = False
-        before = (last + piece[: -len(END)])[-2:] if found else b""
-        if found and before == b"\r\n":
+        if found and _last_two(last, piece[: -len(END)]) == b"\r\n":
             piece = piece[: -len(END)]
             total += len(piece)
             too_much = too_much or bool(size_limit and total > size_limit)
@@ -54,7 +53,7 @@ async def read_data(reader: asyncio.StreamReader, size_limit: int | None, line_l
             pieces.clear()  # keep draining, keep nothing
         elif not too_much:
             pieces.append(piece)
-        last = (last + piece)[-2:]
+        last = _last_two(last, piece)
     if too_much:
         return DataResult(problem=TOO_MUCH)
     raw = b"".join(pieces)
@@ -62,6 +61,11 @@ async def read_data(reader: asyncio.StreamReader, size_limit: int | None, line_l
         return DataResult(problem=TOO_LONG)
     content = raw.replace(b"\r\n.", b"\r\n")
     return DataResult(content[1:] if content.startswith(b".") else content)
+
+
+def _last_two(before: bytes, data: bytes) -> bytes:
+    """The last two bytes of ``before + data`` without copying ``data``."""
+    return data[-2:] if len(data) >= 2 else (before + data)[-2:]
 
 
 def _longest_line(raw: bytes) -> int:

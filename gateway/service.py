@@ -18,7 +18,7 @@ from gateway.policy_service import start_policy_service
 from gateway.relay import MaildirNextHop, NextHop, SmtpNextHop
 from gateway.relay_worker import RelayWorker
 from gateway.smtp_server import bound_port, close_listeners, start_listener
-from gateway.wake import WakeSender
+from gateway.wake import forward_wakeups
 from gateway.worker_process import WorkerProcess, cpu_seconds
 from policies import PolicyEngine
 from policies.resolver import MxResolver
@@ -127,7 +127,8 @@ class Gateway:
             for process in self.processes.values():
                 process.start()
             if "relay" in self.processes:
-                self._forward = asyncio.get_running_loop().create_task(self._forward_wakeups())
+                forward = forward_wakeups(self.ctx.relay_wakeup, self.ctx.spool.root)
+                self._forward = asyncio.get_running_loop().create_task(forward)
             for worker in (self.relay, self.archiver, self.ocr):
                 if worker is not None:
                     worker.start()
@@ -146,25 +147,19 @@ class Gateway:
     def _start_listener_processes(self) -> None:
         """More SMTP processes on the same port(s): the ones this process bound (port 0
         included), each with its share of the connection and rate limits."""
-        listen = [f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in self.addresses]
-        settings = self.settings.model_copy(deep=True)
-        settings.smtp.listen = listen
-        settings.smtp.listener_processes = self.smtp_processes  # the same share in each
+        settings = self._listener_settings(self.settings)
         for n in range(1, self.smtp_processes):
             name = f"listener-{n}"
             self.processes[name] = WorkerProcess("listener", settings)
             self._listeners.append(name)
 
-    async def _forward_wakeups(self) -> None:
-        """Tell the relay process about newly spooled mail (one wake-up per burst)."""
-        sender = WakeSender(self.ctx.spool.root)
-        try:
-            while True:
-                await self.ctx.relay_wakeup.wait()
-                self.ctx.relay_wakeup.clear()
-                sender.wake()
-        finally:
-            sender.close()
+    def _listener_settings(self, settings: Settings) -> Settings:
+        """``settings`` for an extra SMTP process: the ports this process bound (port 0
+        included) and the same share of the limits."""
+        settings = settings.model_copy(deep=True)
+        settings.smtp.listen = [f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in self.addresses]
+        settings.smtp.listener_processes = self.smtp_processes
+        return settings
 
     def _add(self, server: asyncio.AbstractServer, host: str) -> None:
         self.servers.append(server)
@@ -194,14 +189,13 @@ class Gateway:
     async def _update_processes(self, settings: Settings, rules: list[str]) -> None:
         """Every process swaps its policy before the reload is announced: from that line
         on, every new connection, whichever process takes it, meets the new policy."""
-        updates = []
-        for name, process in self.processes.items():
-            renewed = settings.model_copy(deep=True)
-            if name in self._listeners:
-                renewed.smtp.listen = process.settings.smtp.listen
-                renewed.smtp.listener_processes = self.smtp_processes
-            updates.append(process.update(renewed))
-        answered = await asyncio.gather(*updates)
+        listener_settings = self._listener_settings(settings)
+        answered = await asyncio.gather(
+            *(
+                process.update(listener_settings if name in self._listeners else settings)
+                for name, process in self.processes.items()
+            )
+        )
         late = [name for name, ok in zip(self.processes, answered, strict=True) if not ok]
         if late:
             error_log.error("policy reload: no answer from %s", ", ".join(late))

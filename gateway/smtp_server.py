@@ -27,6 +27,21 @@ _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _PLAIN_PATH = re.compile(rf"<({_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>")
 
 
+def _parse_path(arg: str) -> tuple[str | None, str | None]:
+    """What aiosmtpd's ``_getaddr`` parses, any form: ("", "") when empty, (None, None)
+    when unreadable."""
+    if not arg:
+        return "", ""
+    try:
+        if arg.lstrip().startswith("<"):
+            address, rest = get_angle_addr(arg)
+        else:
+            address, rest = get_addr_spec(arg)
+    except HeaderParseError:
+        return None, None
+    return address.addr_spec, rest
+
+
 class GatewaySMTP(SMTP):
     def __dir__(self) -> list[str]:
         """Only the names aiosmtpd looks up: it builds its command and AUTH tables with
@@ -93,24 +108,11 @@ class GatewaySMTP(SMTP):
         plain = _PLAIN_PATH.match(arg or "")
         rest = arg[plain.end() :].lstrip(" \t") if plain else ""
         if plain is None or rest.startswith("("):  # a comment: the general parser
-            return self._getaddr_general(arg)
-        addr = plain.group(1)
-        if self.local_part_limit and len(addr.rpartition("@")[0]) > self.local_part_limit:
-            return None, None
-        return addr, rest
-
-    def _getaddr_general(self, arg: str) -> tuple[str | None, str | None]:
-        if not arg:
-            return "", ""
-        try:
-            if arg.lstrip().startswith("<"):
-                address, rest = get_angle_addr(arg)
-            else:
-                address, rest = get_addr_spec(arg)
-        except HeaderParseError:
-            return None, None
-        addr = address.addr_spec
-        if self.local_part_limit and len(addr.rpartition("@")[0]) > self.local_part_limit:
+            addr, rest = _parse_path(arg)
+        else:
+            addr = plain.group(1)
+        local_part = (addr or "").rpartition("@")[0]
+        if self.local_part_limit and len(local_part) > self.local_part_limit:
             return None, None
         return addr, rest
 

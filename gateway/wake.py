@@ -7,6 +7,7 @@ while the relay process is restarting, only delays delivery.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import socket
@@ -32,6 +33,20 @@ class WakeSender:
 
     def close(self) -> None:
         self.sock.close()
+
+
+async def forward_wakeups(event: asyncio.Event, spool_root: Path) -> None:
+    """Each time ``event`` is set (mail spooled for relay), one datagram: a burst of
+    commits between two turns of the loop costs one wake-up."""
+    sender = WakeSender(spool_root)
+    try:
+        while True:
+            await event.wait()
+            event.clear()
+            sender.wake()
+    finally:
+        sender.wake()  # anything committed since the last turn
+        sender.close()
 
 
 def wake_listener(spool_root: Path) -> socket.socket:

@@ -20,7 +20,7 @@ import sys
 
 from config import Settings
 from config.logsetup import configure_logging
-from gateway.worker_process import HEADER, cpu_seconds
+from gateway.worker_process import HEADER, cpu_seconds, take_message
 
 KINDS = ("relay", "archive", "listener")
 error_log = logging.getLogger("govmail.error")
@@ -66,12 +66,7 @@ async def run(kind: str, settings: Settings, control_fd: int) -> None:
             stop.set()
             return
         pending.extend(data)
-        while len(pending) >= HEADER.size:
-            size = HEADER.unpack_from(pending)[0]
-            if len(pending) < HEADER.size + size:
-                return
-            message = pickle.loads(bytes(pending[HEADER.size : HEADER.size + size]))
-            del pending[: HEADER.size + size]
+        while (message := take_message(pending)) is not None:
             apply_settings(ctx, message["settings"])
 
     os.set_blocking(control_fd, False)
@@ -130,29 +125,20 @@ async def run_listener(ctx, stop: asyncio.Event) -> None:
     """One more SMTP process on the gateway's ports; the same path as the gateway's own."""
     from gateway.service import split_listen
     from gateway.smtp_server import close_listeners, start_listener
-    from gateway.wake import WakeSender
+    from gateway.wake import forward_wakeups
 
     ctx.committer.start()
     servers = []
     for item in ctx.settings.smtp.listen:
         host, port = split_listen(item)
         servers.append(await start_listener(ctx, host, port, reuse_port=True))
-    sender = WakeSender(ctx.spool.root)
-
-    async def forward() -> None:
-        while True:
-            await ctx.relay_wakeup.wait()
-            ctx.relay_wakeup.clear()
-            sender.wake()
-
-    forwarding = asyncio.get_running_loop().create_task(forward())
+    forward = forward_wakeups(ctx.relay_wakeup, ctx.spool.root)
+    forwarding = asyncio.get_running_loop().create_task(forward)
     await stop.wait()
     await close_listeners(ctx, servers, SHUTDOWN_GRACE)
     forwarding.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await forwarding
-    sender.wake()
-    sender.close()
     await ctx.committer.stop()
 
 

@@ -46,6 +46,18 @@ def settings_message(settings: Settings, log_level: str) -> bytes:
     return HEADER.pack(len(body)) + body
 
 
+def take_message(buffer: bytearray) -> dict | None:
+    """The first complete settings message in ``buffer``, removed from it; else None."""
+    if len(buffer) < HEADER.size:
+        return None
+    size = HEADER.unpack_from(buffer)[0]
+    if len(buffer) < HEADER.size + size:
+        return None
+    message = pickle.loads(bytes(buffer[HEADER.size : HEADER.size + size]))
+    del buffer[: HEADER.size + size]
+    return message
+
+
 class WorkerProcess:
     """One worker child: started with its settings, updated on reload, restarted if it
     dies, stopped."""
