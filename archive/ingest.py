@@ -14,7 +14,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from sqlalchemy import Engine, insert, select
@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from archive.blobstore import BlobStore, FileBlobStore, PendingBlob
 from archive.db import ensure_migrated, make_engine, session_factory, write_engine
+from archive.documents.read import read_options
 from archive.mime_walk import WalkLimits
 from archive.models import Address, Blob, IngestError, Message, MessageSource, Part
-from archive.prepare import PreparedMessage, sha256_of
+from archive.prepare import PreparedMessage, ReadHere, sha256_of
 from archive.prepare_pool import PreparePool
 from config import Settings
 
@@ -33,6 +34,8 @@ log = logging.getLogger("govmail.archive")
 error_log = logging.getLogger("govmail.error")
 
 CHANNELS = ("import", "smtp", "imap")
+# Larger attachments are left to the archive's readers, whose memory is bounded.
+READ_HERE_MAX_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,9 @@ class IngestResult:
     parse_error: str | None
     attachments: int
     errors: tuple[str, ...] = ()
+    # Attachments already read by the worker that parsed the message (sha256 -> Reading);
+    # the documents hook reads the rest itself.
+    readings: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 class IngestHook(Protocol):
@@ -138,7 +144,11 @@ class Archive:
         size = batch_size or self.settings.ingest.batch_size
         spill_to = self.blobs.root if isinstance(self.blobs, FileBlobStore) else None
         pool = PreparePool(
-            workers, self.walk_limits, spill_to, self.settings.storage.compression_level
+            workers,
+            self.walk_limits,
+            spill_to,
+            self.settings.storage.compression_level,
+            self._read_here(),
         )
         inflight: deque[_Batch] = deque()
         try:
@@ -150,6 +160,17 @@ class Archive:
                 yield from self._finish_batch(inflight.popleft(), pool)
         finally:
             pool.close()
+
+    def _read_here(self) -> ReadHere | None:
+        """Workers read attachments too when the documents hook would read them next."""
+        docs = self.settings.documents
+        if not docs.extract or not any(h.name == "documents" for h in self.hooks):
+            return None
+        return ReadHere(
+            read_options(docs),
+            max_bytes=min(docs.max_bytes, READ_HERE_MAX_BYTES),
+            timeout_seconds=docs.timeout_seconds,
+        )
 
     def _start_batch(self, chunk: list[tuple[bytes, Source]], pool: PreparePool) -> _Batch:
         """Hash, skip what is archived already, and start preparing the rest."""
@@ -174,6 +195,10 @@ class Archive:
         stored = self.blobs.put_many(blobs)  # durable before the database points at them
         keyed = [(sha, None, src, None) for sha, _raw, src in batch.keyed]
         results = self._record(keyed, todo, stored)
+        results = [
+            replace(r, readings=todo[r.sha256].readings) if r.new and todo[r.sha256].readings else r
+            for r in results
+        ]
         for result in results:
             if result.new:
                 log.info(

@@ -6,12 +6,15 @@ Kept apart from storing so bulk import can run it in worker processes.
 from __future__ import annotations
 
 import hashlib
+import signal
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from archive.blobstore import FileBlobStore, PendingBlob
 from archive.body_text import body_text
+from archive.documents import formats
+from archive.documents.read import Reading, ReadOptions, read_document
 from archive.mime_walk import PartNode, WalkLimits, walk
 from archive.parse import ParsedAddress, parse_message
 
@@ -53,6 +56,8 @@ class PreparedMessage:
     parse_error: str | None = None
     errors: list[str] = field(default_factory=list)
     blobs: dict[str, PendingBlob] = field(default_factory=dict)
+    # Attachments read where they were parsed (bulk import workers): sha256 -> Reading.
+    readings: dict[str, Reading] = field(default_factory=dict)
 
     @property
     def attachment_count(self) -> int:
@@ -63,12 +68,29 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass(frozen=True)
+class ReadHere:
+    """Read attachments in the worker that parsed them (bulk import).
+
+    The bytes are already in memory there; the archive's own reader processes would have
+    them decompressed from the blob store and sent over a pipe, while the import's single
+    writer waits. A document past ``timeout_seconds`` ends the worker (the default action
+    of SIGALRM): the pool retries the message without reading, and the archive's bounded
+    readers take the documents, as they do for everything not read here.
+    """
+
+    options: ReadOptions
+    max_bytes: int
+    timeout_seconds: float
+
+
 def prepare(
     raw: bytes,
     limits: WalkLimits,
     sha256: str | None = None,
     spill_to: Path | None = None,
     compress_level: int = 3,
+    read: ReadHere | None = None,
 ) -> PreparedMessage:
     """Read ``raw`` into a PreparedMessage. Never raises on bad input.
 
@@ -77,6 +99,8 @@ def prepare(
     flushes and renames.
     """
     prepared = _prepare(raw, limits, sha256)
+    if read is not None:
+        _read_attachments(prepared, read)
     if spill_to is not None:
         store = _spill_store(spill_to, compress_level)
         prepared.blobs = {k: store.spill(k, b.data or b"") for k, b in prepared.blobs.items()}
@@ -84,6 +108,41 @@ def prepare(
 
 
 _stores: dict[tuple[Path, int], FileBlobStore] = {}
+_read_before: set[str] = set()  # read by this worker already: sent once per import
+
+
+def _read_attachments(prepared: PreparedMessage, read: ReadHere) -> None:
+    """Read each readable attachment (once per content); its text becomes a blob here."""
+    if len(_read_before) > 100_000:
+        _read_before.clear()
+    for part in prepared.parts:
+        sha = part.sha256
+        if (
+            sha is None
+            or not part.is_attachment
+            or sha in _read_before
+            or part.size > read.max_bytes
+            or formats.format_for(part.detected_type) is None
+        ):
+            continue
+        blob = prepared.blobs.get(sha)
+        if blob is None or blob.data is None:
+            continue
+        _read_before.add(sha)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.setitimer(signal.ITIMER_REAL, read.timeout_seconds)
+        try:
+            reading = read_document(blob.data, part.detected_type, read.options)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        if reading.text:
+            data = reading.text.encode("utf-8")
+            reading.text_sha256 = sha256_of(data)
+            if reading.text_sha256 not in prepared.blobs:
+                prepared.blobs[reading.text_sha256] = PendingBlob(
+                    reading.text_sha256, len(data), data
+                )
+        prepared.readings[sha] = reading
 
 
 def _spill_store(root: Path, level: int) -> FileBlobStore:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from archive.blobstore import PendingBlob
 from archive.mime_walk import WalkLimits
-from archive.prepare import PreparedMessage, prepare
+from archive.prepare import PreparedMessage, ReadHere, prepare
 
 log = logging.getLogger("govmail.archive")
 _PR_SET_PDEATHSIG = 1
@@ -50,11 +50,19 @@ def _die_with_parent(parent: int) -> None:
 class PreparePool:
     """``submit`` returns a job; ``result`` turns it into a PreparedMessage."""
 
-    def __init__(self, workers: int, limits: WalkLimits, spill_to: Path | None, level: int):
+    def __init__(
+        self,
+        workers: int,
+        limits: WalkLimits,
+        spill_to: Path | None,
+        level: int,
+        read: ReadHere | None = None,
+    ):
         self.workers = workers if spill_to is not None else 0
         self.limits = limits
         self.spill_to = spill_to
         self.level = level
+        self.read = read  # only in workers: a document that hangs must not hang the import
         self._pool: ProcessPoolExecutor | None = None
 
     def submit(self, raw: bytes, sha: str) -> Future | PreparedMessage:
@@ -64,7 +72,9 @@ class PreparePool:
             if self._pool is None:
                 self._pool = _spawn_pool(self.workers)
             try:
-                return self._pool.submit(prepare, raw, self.limits, sha, self.spill_to, self.level)
+                return self._pool.submit(
+                    prepare, raw, self.limits, sha, self.spill_to, self.level, self.read
+                )
             except BrokenProcessPool:
                 self._restart()
         return self._alone(raw, sha)
@@ -79,6 +89,8 @@ class PreparePool:
             return self._alone(raw, sha)
 
     def _alone(self, raw: bytes, sha: str) -> PreparedMessage:
+        """Once more in a fresh process, without reading attachments (the archive's bounded
+        readers will): the crash may have been a document's."""
         with _spawn_pool(1) as alone:
             try:
                 return alone.submit(

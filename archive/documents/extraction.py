@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -25,7 +25,7 @@ from archive.documents.store import (
     documents_by_sha,
     fill_metadata,
     fill_reading,
-    save_text,
+    save_texts,
 )
 from archive.models import Document, Message, Part
 from archive.models.base import utcnow
@@ -76,8 +76,12 @@ def extract_messages(
     message_ids: Sequence[int],
     force: bool = False,
     progress: Callable[[int], None] | None = None,
+    read_already: Mapping[str, Reading] | None = None,
 ) -> ExtractSummary:
-    """Read the attachments of these messages; with ``force`` also those read before."""
+    """Read the attachments of these messages; with ``force`` also those read before.
+
+    ``read_already`` holds readings made where the messages were parsed (import workers);
+    those documents are only stored."""
     summary = ExtractSummary()
     with archive.sessions() as session:
         targets = targets_of(session, message_ids)
@@ -86,17 +90,26 @@ def extract_messages(
             targets = [t for t in targets if t.sha256 not in known]
     for start in range(0, len(targets), BATCH):
         chunk = targets[start : start + BATCH]
-        _extract_chunk(archive, reader, chunk, summary)
+        _extract_chunk(archive, reader, chunk, summary, read_already)
         if progress:
             progress(len(chunk))
     return summary
 
 
-def _extract_chunk(archive, reader: DocumentReader, chunk: list[Target], summary) -> None:
+def _extract_chunk(
+    archive,
+    reader: DocumentReader,
+    chunk: list[Target],
+    summary,
+    read_already: Mapping[str, Reading] | None = None,
+) -> None:
     settings = archive.settings.documents
     started = time.monotonic()
     items, readings = [], {}
     for target in chunk:
+        if read_already and target.sha256 in read_already:
+            readings[target.sha256] = read_already[target.sha256]
+            continue
         if target.size > settings.max_bytes:
             readings[target.sha256] = Reading(
                 extractor=formats.format_for(target.detected_type),
@@ -140,10 +153,10 @@ def _write(archive, chunk: list[Target], readings: dict[str, Reading]) -> None:
     ocr = archive.settings.documents.ocr
     with archive.sessions() as session, session.begin():
         existing = documents_by_sha(session, [t.sha256 for t in chunk])
-        for target in chunk:
+        text_keys = save_texts(session, archive.blobs, [readings[t.sha256] for t in chunk])
+        for target, text_sha in zip(chunk, text_keys, strict=True):
             reading = readings[target.sha256]
             doc = existing.get(target.sha256) or Document(sha256=target.sha256, ocr=False)
-            text_sha = save_text(session, archive.blobs, reading.text)
             fill_reading(doc, reading, target.detected_type, text_sha, ocr)
             fill_metadata(doc, _metadata(archive, doc, reading, target.subject))
             session.add(doc)

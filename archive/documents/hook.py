@@ -24,7 +24,10 @@ class ExtractionHook:
     def __call__(self, archive, results: Sequence) -> None:
         ids = [r.id for r in results if r.new]
         if ids and self.settings.documents.extract:
-            extract_messages(archive, self.reader, ids)
+            read_already = {}
+            for result in results:
+                read_already.update(result.readings)
+            extract_messages(archive, self.reader, ids, read_already=read_already)
 
     def close(self) -> None:
         self.reader.close()

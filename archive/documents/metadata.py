@@ -58,9 +58,14 @@ HEADER_LINE_CHARS = 500  # a header field sits within this much of its line's st
 TITLE_CHARS = 80  # the longest type title ("NGHỊ QUYẾT LIÊN TỊCH", …) with room to spare
 SUBJECT_MAX = 500  # Appendix VI: Subject String(500)
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+# Any run of spaces becomes one plain space (a lone plain space is not matched: same result).
+_SPACES = re.compile(
+    r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+)
 _NEWLINES = re.compile(r"\r\n?|[\f\v\u2028\u2029\x85]")
+_ODD_SPACE = re.compile("[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+_ODD_NEWLINE = re.compile("[\r\f\v\u2028\u2029\x85]")
 _ANY_SPACE = re.compile(r"\s+")
 _GROUP_SEPARATOR = re.compile(r"[-/]")
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -99,10 +104,14 @@ class _Lines:
 
     @classmethod
     def of(cls, text: str) -> _Lines:
-        text = _NEWLINES.sub("\n", normalise(text))
+        text = normalise(text)
+        if _ODD_NEWLINE.search(text):
+            text = _NEWLINES.sub("\n", text)
+        if "  " in text or _ODD_SPACE.search(text):  # a search is 5x cheaper than a sub
+            text = _SPACES.sub(" ", text)
         raw, folded = [], []
         for line in text.split("\n"):
-            line = _SPACES.sub(" ", line).strip(" |¦")
+            line = line.strip(" |¦")
             fold = rules.fold(line)
             if not rules.SIGNATURE_STAMP_RE.match(fold):
                 raw.append(line)
@@ -115,7 +124,9 @@ class _Lines:
 
 def normalise(text: str) -> str:
     """NFC without soft hyphens and zero-width characters (reference/vn-edoc.md §7.1)."""
-    return unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    if not unicodedata.is_normalized("NFC", text):  # extracted text is NFC already
+        text = unicodedata.normalize("NFC", text)
+    return _INVISIBLE.sub("", text) if _INVISIBLE.search(text) else text
 
 
 def _is_upper(text: str) -> bool:

@@ -15,7 +15,9 @@ from archive.documents import legacy_encoding
 
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACES = re.compile(r"[ \u00a0]+")  # tabs stay: they separate table cells
+# Runs of spaces (tabs stay: they separate table cells) become one space; a single plain
+# space is left alone, not matched and replaced by itself thousands of times.
+_SPACES = re.compile(r"[ \u00a0]{2,}|\u00a0")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
@@ -30,9 +32,15 @@ def normalise(text: str) -> NormalText:
     encoding = legacy_encoding.detect(text)
     if encoding:
         text = legacy_encoding.convert(text, encoding)
-    text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE.sub("", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
-    text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    if "  " in text or "\u00a0" in text:  # a plain search is far cheaper than a sub
+        text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    text = text.strip()
     return NormalText(text, encoding)

@@ -24,6 +24,14 @@ class ReadOptions:
     max_text_chars: int = 5_000_000
 
 
+def read_options(settings) -> ReadOptions:
+    """The options of ``[documents]`` settings."""
+    anchors = settings.trust_anchors
+    return ReadOptions(
+        trust_dir=str(anchors) if anchors else None, max_text_chars=settings.max_text_chars
+    )
+
+
 @dataclass
 class Reading:
     extractor: str | None
@@ -36,6 +44,8 @@ class Reading:
     # Metadata read from the text, here in the worker: the parser is the costliest step
     # left on the archive's single writer thread otherwise. None: no text to read.
     metadata: DocumentMetadata | None = None
+    # Set when the text was already stored as a blob where it was read (import workers).
+    text_sha256: str | None = None
 
 
 def read_document(data: bytes, detected_type: str | None, options: ReadOptions) -> Reading:

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Sequence
 
 from archive.documents.ocr import OcrOptions, OcrText, ocr_document
-from archive.documents.read import Reading, ReadOptions, read_document
+from archive.documents.read import Reading, read_document, read_options
 from archive.documents.sandbox import BoundedPool, Failed, Job
 from config.sections.documents import DocumentsSettings
 
@@ -18,10 +18,7 @@ class DocumentReader:
 
     def __init__(self, settings: DocumentsSettings):
         self.settings = settings
-        self.read_options = ReadOptions(
-            trust_dir=str(settings.trust_anchors) if settings.trust_anchors else None,
-            max_text_chars=settings.max_text_chars,
-        )
+        self.read_options = read_options(settings)
         self.ocr_options = OcrOptions(
             languages=settings.ocr_languages,
             dpi=settings.ocr_dpi,

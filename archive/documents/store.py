@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.blobstore import BlobStore
+from archive.blobstore import BlobStore, PendingBlob, sha256_hex
 from archive.documents.metadata import DocumentMetadata
 from archive.documents.read import Reading
 from archive.models import Blob, Document
@@ -28,6 +29,30 @@ def save_text(session: Session, blobs: BlobStore, text: str) -> str | None:
         session.add(Blob(sha256=put.sha256, size=put.size, stored_size=put.stored_size))
         session.flush()
     return put.sha256
+
+
+def save_texts(session: Session, blobs: BlobStore, readings: Sequence[Reading]) -> list[str | None]:
+    """The text blob key of each reading; texts not stored yet are stored together (one
+    flush for all, as ingest does) and recorded in ``blobs``."""
+    pending: dict[str, PendingBlob] = {}
+    keys: list[str | None] = []
+    for reading in readings:
+        key = reading.text_sha256  # stored with its message by the import worker
+        if key is None and reading.text:
+            data = reading.text.encode("utf-8")
+            key = sha256_hex(data)
+            pending.setdefault(key, PendingBlob(key, len(data), data))
+        keys.append(key)
+    if pending:
+        stored = blobs.put_many(list(pending.values()))
+        have = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(list(pending)))))
+        session.add_all(
+            Blob(sha256=key, size=blob.size, stored_size=stored.get(key, blob.size))
+            for key, blob in pending.items()
+            if key not in have
+        )
+        session.flush()
+    return keys
 
 
 def fill_reading(

@@ -1,0 +1,114 @@
+"""Bulk import with worker processes: attachments are read where they were parsed, and a
+document that hangs there costs neither the message nor its reading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from archive.documents.reader import DocumentReader
+from archive.ingest import Archive, Source
+from archive.models import Document, Message
+from config.loader import load_settings
+from gateway.wiring import open_archive
+from tests.documents_samples import LETTER, docx_file, text_pdf
+from tests.test_documents_archive import message
+
+SUBJECTS = [f"Công văn số {n}/UBND-VX" for n in range(1, 7)]
+
+
+def _messages() -> list[tuple[bytes, Source]]:
+    out = []
+    for i, subject in enumerate(SUBJECTS):
+        lines = [line.replace("5985", str(6000 + i)) for line in LETTER]
+        attachments = [(f"cv{i}.pdf", text_pdf(lines), "application/pdf")]
+        if i % 2:
+            attachments.append(
+                (f"cv{i}.docx", docx_file(lines, [["STT", "Đơn vị"]], "UBND", "Trang 1"), "x/y")
+            )
+        attachments.append((f"ghichu{i}.txt", f"Ghi chú {i}: họp lúc 8 giờ".encode(), "text/plain"))
+        out.append((message(subject, attachments), Source("import", f"m{i}")))
+    return out
+
+
+def _archive(tmp_path: Path, name: str, **env: str) -> Archive:
+    values = {"GOVMAIL_STORAGE__DATA_DIR": f'"{tmp_path / name}"'} | env
+    return open_archive(load_settings(None, env=values))
+
+
+def _documents(archive: Archive) -> dict[str, tuple]:
+    with archive.sessions() as session:
+        return {
+            d.sha256: (
+                d.extractor,
+                d.extract_error,
+                d.text_sha256,
+                d.text_chars,
+                d.pages,
+                d.number,
+                d.notation,
+                d.doc_type,
+                d.issuer,
+            )
+            for d in session.scalars(select(Document))
+        }
+
+
+@pytest.fixture
+def sandbox_reads(monkeypatch) -> list[int]:
+    """How many documents the archive's own bounded readers were given."""
+    given: list[int] = []
+    original = DocumentReader.read_many
+
+    def counting(self, items, done=None):
+        given.append(len(items))
+        return original(self, items, done)
+
+    monkeypatch.setattr(DocumentReader, "read_many", counting)
+    return given
+
+
+def test_workers_read_attachments_as_the_archive_readers_do(
+    tmp_path: Path, sandbox_reads: list[int]
+) -> None:
+    items = _messages()
+    inline = _archive(tmp_path, "inline")
+    list(inline.ingest_many(items, workers=0))
+    expected = _documents(inline)
+    assert len(expected) == 15  # 6 PDFs, 3 DOCX, 6 notes
+    assert sum(sandbox_reads) == 15
+    inline.close()
+    sandbox_reads.clear()
+
+    pooled = _archive(tmp_path, "pooled")
+    results = list(pooled.ingest_many(items, workers=2))
+    assert all(r.new and not r.parse_error for r in results)
+    assert sum(sandbox_reads) == 0  # every attachment was read by the import workers
+    assert _documents(pooled) == expected
+    numbers = {v[5] for v in expected.values() if v[5]}
+    assert {str(6000 + i) for i in range(6)} <= numbers  # read from the PDFs and DOCX
+    # The texts were stored with their messages: every key the documents name is a blob.
+    for _extractor, _error, text_sha, *_ in _documents(pooled).values():
+        assert text_sha is None or pooled.blobs.exists(text_sha)
+    pooled.close()
+
+
+def test_a_document_that_hangs_in_a_worker_is_read_by_the_bounded_readers(
+    tmp_path: Path, sandbox_reads: list[int]
+) -> None:
+    # A millisecond: the worker's first read (which loads the PDF library) always overruns it.
+    pooled = _archive(tmp_path, "pooled", GOVMAIL_DOCUMENTS__TIMEOUT_SECONDS="0.001")
+    items = _messages()
+    results = list(pooled.ingest_many(items, workers=2))
+    assert len(results) == 6
+    assert all(r.new and r.parse_error is None for r in results)
+    assert sum(sandbox_reads) > 0  # what the killed workers did not deliver
+    with pooled.sessions() as session:
+        assert session.query(Message).count() == 6
+        docs = list(session.scalars(select(Document)))
+    assert {d.sha256 for d in docs} == set(_documents(pooled))
+    timed_out = [d for d in docs if d.extract_error and "timed out" in d.extract_error]
+    assert timed_out  # the bounded readers record the overrun instead of hanging
+    pooled.close()
