@@ -64,6 +64,7 @@ class IngestResult:
     # Attachments already read by the worker that parsed the message (sha256 -> Reading);
     # the documents hook reads the rest itself.
     readings: dict = field(default_factory=dict, compare=False, repr=False)
+    derived: dict = field(default_factory=dict, compare=False, repr=False)  # hook name -> …
 
 
 class IngestHook(Protocol):
@@ -170,6 +171,9 @@ class Archive:
             read_options(docs),
             max_bytes=min(docs.max_bytes, READ_HERE_MAX_BYTES),
             timeout_seconds=docs.timeout_seconds,
+            text_steps=tuple(
+                (h.name, h.worker_step) for h in self.hooks if getattr(h, "worker_step", None)
+            ),
         )
 
     def _start_batch(self, chunk: list[tuple[bytes, Source]], pool: PreparePool) -> _Batch:
@@ -196,7 +200,9 @@ class Archive:
         keyed = [(sha, None, src, None) for sha, _raw, src in batch.keyed]
         results = self._record(keyed, todo, stored)
         results = [
-            replace(r, readings=todo[r.sha256].readings) if r.new and todo[r.sha256].readings else r
+            replace(r, readings=todo[r.sha256].readings, derived=todo[r.sha256].derived)
+            if r.new and (todo[r.sha256].readings or todo[r.sha256].derived)
+            else r
             for r in results
         ]
         for result in results:

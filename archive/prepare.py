@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from archive.blobstore import FileBlobStore, PendingBlob
 from archive.body_text import body_text
@@ -58,6 +60,7 @@ class PreparedMessage:
     blobs: dict[str, PendingBlob] = field(default_factory=dict)
     # Attachments read where they were parsed (bulk import workers): sha256 -> Reading.
     readings: dict[str, Reading] = field(default_factory=dict)
+    derived: dict[str, Any] = field(default_factory=dict)  # hook name -> its text step's result
 
     @property
     def attachment_count(self) -> int:
@@ -82,6 +85,9 @@ class ReadHere:
     options: ReadOptions
     max_bytes: int
     timeout_seconds: float
+    # Hooks' steps over the new texts (body, attachments): (hook name, picklable function
+    # taking {text sha256: text}); the result reaches the hook as IngestResult.derived.
+    text_steps: tuple[tuple[str, Callable[[dict[str, str]], Any]], ...] = ()
 
 
 def prepare(
@@ -101,6 +107,7 @@ def prepare(
     prepared = _prepare(raw, limits, sha256)
     if read is not None:
         _read_attachments(prepared, read)
+        _run_text_steps(prepared, read)
     if spill_to is not None:
         store = _spill_store(spill_to, compress_level)
         prepared.blobs = {k: store.spill(k, b.data or b"") for k, b in prepared.blobs.items()}
@@ -109,6 +116,17 @@ def prepare(
 
 _stores: dict[tuple[Path, int], FileBlobStore] = {}
 _read_before: set[str] = set()  # read by this worker already: sent once per import
+
+
+def _run_text_steps(prepared: PreparedMessage, read: ReadHere) -> None:
+    if not read.text_steps:
+        return
+    texts = {r.text_sha256: r.text for r in prepared.readings.values() if r.text_sha256}
+    body = prepared.blobs.get(prepared.body_text_sha256 or "")
+    if body is not None and body.data is not None:
+        texts[body.sha256] = body.data.decode("utf-8")
+    for name, step in read.text_steps:
+        prepared.derived[name] = step(texts)
 
 
 def _read_attachments(prepared: PreparedMessage, read: ReadHere) -> None:

@@ -7,12 +7,7 @@ message that crashes a worker again is archived raw with that verdict.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
-import multiprocessing
-import os
-import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -20,31 +15,14 @@ from pathlib import Path
 from archive.blobstore import PendingBlob
 from archive.mime_walk import WalkLimits
 from archive.prepare import PreparedMessage, ReadHere, prepare
+from archive.worker_processes import die_with_parent, worker_context
 
 log = logging.getLogger("govmail.archive")
-_PR_SET_PDEATHSIG = 1
 CRASHED = "the parser crashed on this message; archived raw, unparsed"
 
 
-def _spawn_pool(workers: int) -> ProcessPoolExecutor:
-    # spawn, not fork: the parent holds database connections and threads.
-    return ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_die_with_parent,
-        initargs=(os.getpid(),),
-    )
-
-
-def _die_with_parent(parent: int) -> None:
-    """A worker whose import was killed (kill -9) must not live on as an orphan."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the executor's own checks remain
-        return
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=worker_context(), initializer=die_with_parent)
 
 
 class PreparePool:
@@ -70,7 +48,7 @@ class PreparePool:
             return prepare(raw, self.limits, sha)
         for _attempt in range(2):
             if self._pool is None:
-                self._pool = _spawn_pool(self.workers)
+                self._pool = _new_pool(self.workers)
             try:
                 return self._pool.submit(
                     prepare, raw, self.limits, sha, self.spill_to, self.level, self.read
@@ -91,7 +69,7 @@ class PreparePool:
     def _alone(self, raw: bytes, sha: str) -> PreparedMessage:
         """Once more in a fresh process, without reading attachments (the archive's bounded
         readers will): the crash may have been a document's."""
-        with _spawn_pool(1) as alone:
+        with _new_pool(1) as alone:
             try:
                 return alone.submit(
                     prepare, raw, self.limits, sha, self.spill_to, self.level

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -21,11 +21,11 @@ from archive.blobstore import BlobMissing, BlobStore
 from archive.body_text import decode_text
 from archive.models import Address, Document, Message, MessageSource, Part
 from search import fields as F
-from search.vietnamese import AGENCY_CODE, DOCNUM, analyse, document_number, keyword
+from search.analysed import AnalysedText, analyse_text
+from search.vietnamese import document_number, keyword
 from search.visibility import involved
 
 DIRECTION = {"inbound": "in", "outbound": "out", "internal": "internal", "in": "in", "out": "out"}
-MAX_TEXT_CHARS = 2_000_000
 PLAIN_TEXT_LIMIT = 1_000_000  # per text: the index is for finding, not for storing books
 
 
@@ -40,22 +40,18 @@ class IndexDoc:
     def add_text(self, name: str, text: str | None) -> None:
         """Analyse ``text`` into the field's exact and folded streams; document numbers
         and agency codes found in it also become ``so:`` and ``agency:`` keywords."""
-        if not text:
+        if text:
+            self.add_analysed(name, analyse_text(text))
+
+    def add_analysed(self, name: str, text: AnalysedText) -> None:
+        if not text.exact:
             return
-        exact, folded = analyse(text[:MAX_TEXT_CHARS])
-        if not exact:
-            return
-        for fname, toks in ((F.exact(name), exact), (F.folded(name), folded)):
+        for fname, joined in ((F.exact(name), text.exact), (F.folded(name), text.folded)):
             if self.text[fname]:
                 self.text[fname].append(F.GAP)
-            self.text[fname].extend(toks)
-        for tok, flat in zip(exact, folded, strict=True):
-            if tok.isalnum():  # a plain word: neither a document number nor a code
-                continue
-            if "/" in tok and DOCNUM.match(tok):
-                self.keywords["so"].add(flat)
-            elif AGENCY_CODE.match(tok):
-                self.keywords["agency"].add(flat)
+            self.text[fname].append(joined)  # the engines join a field's pieces with spaces
+        self.keywords["so"].update(text.numbers)
+        self.keywords["agency"].update(text.agencies)
 
 
 @dataclass(frozen=True)
@@ -67,14 +63,20 @@ class Texts:
     attachments: tuple[tuple[str, str, bool], ...]  # (name, text, ocr)
 
 
-def build_documents(session: Session, blobs: BlobStore, ids: Sequence[int]) -> list[IndexDoc]:
-    """Index documents for ``ids`` (missing ids are skipped)."""
+def build_documents(
+    session: Session,
+    blobs: BlobStore,
+    ids: Sequence[int],
+    analysed: Mapping[str, AnalysedText] | None = None,
+) -> list[IndexDoc]:
+    """Index documents for ``ids`` (missing ids are skipped). ``analysed``: texts (by
+    SHA-256 of their UTF-8) already analysed elsewhere."""
     rows = _load(session, ids)
     docs = []
     for mid in ids:
         data = rows.get(mid)
         if data is not None:
-            docs.append(_document(data, blobs))
+            docs.append(_document(data, blobs, analysed))
     return docs
 
 
@@ -133,13 +135,28 @@ def _attachment_texts(data: dict, blobs: BlobStore):
     table (extraction, OCR); a plain-text attachment not read yet is read directly."""
     for part in data["parts"]:
         doc = data["documents"].get(part.sha256) if part.sha256 else None
-        text = _blob_text(blobs, doc.text_sha256) if doc is not None else None
-        if text is None and _plain_text(part):
-            try:
-                text = decode_text(blobs.get(part.sha256), part.charset)
-            except BlobMissing:
-                text = None
-        yield part.filename or "", text or "", bool(doc and doc.ocr), doc
+        yield part.filename or "", _part_text(part, doc, blobs), bool(doc and doc.ocr), doc
+
+
+def _attachments_analysed(data: dict, blobs: BlobStore, analysed: Mapping[str, AnalysedText]):
+    """As ``_attachment_texts``, with each text analysed (by an import worker if it was)."""
+    for part in data["parts"]:
+        doc = data["documents"].get(part.sha256) if part.sha256 else None
+        found = analysed.get(doc.text_sha256) if doc is not None and doc.text_sha256 else None
+        if found is None:
+            text = _part_text(part, doc, blobs)
+            found = analyse_text(text) if text else AnalysedText(0, "", "")
+        yield part.filename or "", found, bool(doc and doc.ocr), doc
+
+
+def _part_text(part: Part, doc: Document | None, blobs: BlobStore) -> str:
+    text = _blob_text(blobs, doc.text_sha256) if doc is not None else None
+    if text is None and _plain_text(part):
+        try:
+            text = decode_text(blobs.get(part.sha256), part.charset)
+        except BlobMissing:
+            text = None
+    return text or ""
 
 
 def _plain_text(part: Part) -> bool:
@@ -150,12 +167,19 @@ def _plain_text(part: Part) -> bool:
     )
 
 
-def _document(data: dict, blobs: BlobStore) -> IndexDoc:
+def _document(
+    data: dict, blobs: BlobStore, analysed: Mapping[str, AnalysedText] | None = None
+) -> IndexDoc:
     msg: Message = data["message"]
+    analysed = analysed or {}
     doc = IndexDoc(msg.id)
     signature = hashlib.sha256()
     doc.add_text("subject", msg.subject)
-    doc.add_text("body", _blob_text(blobs, msg.body_text_sha256))
+    body = analysed.get(msg.body_text_sha256) if msg.body_text_sha256 else None
+    if body is not None:
+        doc.add_analysed("body", body)
+    else:
+        doc.add_text("body", _blob_text(blobs, msg.body_text_sha256))
     for a in data["addresses"]:
         target = "from" if a.role in ("from", "sender", "reply-to") else "to"
         doc.keywords[f"{target}_addr"].add(a.address)
@@ -169,10 +193,10 @@ def _document(data: dict, blobs: BlobStore) -> IndexDoc:
         if "@" in addr:
             doc.keywords["scope"].add("d:" + addr.rsplit("@", 1)[1])
     signed = scanned = False
-    for name, text, ocr, info in _attachment_texts(data, blobs):
+    for name, text, ocr, info in _attachments_analysed(data, blobs, analysed):
         doc.add_text("filename", name)
-        doc.add_text("att", text)
-        signature.update(f"{name}\0{len(text)}\0{ocr}\0".encode())
+        doc.add_analysed("att", text)
+        signature.update(f"{name}\0{text.chars}\0{ocr}\0".encode())
         if ocr:
             doc.keywords["ocr"].add("yes")
         if info is None:

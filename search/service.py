@@ -11,7 +11,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from archive.ingest import Archive, IngestResult
 from archive.models import IndexedMessage, Message
 from archive.queries import message_id_batches
 from config import Settings
+from search.analysed import AnalysedText, analyse_texts
 from search.compile import compile_query
 from search.documents import IndexDoc, build_documents, message_texts
 from search.engines import SearchIndex, open_engine
@@ -110,13 +111,15 @@ class SearchService:
         self.engine.close()
 
     # -- indexing --------------------------------------------------------------------
-    def index_messages(self, ids: Sequence[int]) -> int:
+    def index_messages(
+        self, ids: Sequence[int], analysed: Mapping[str, AnalysedText] | None = None
+    ) -> int:
         """Index (or re-index) these messages and record what was indexed."""
         ids = sorted(set(ids))
         if not ids:
             return 0
         with self.archive.sessions() as session:
-            docs = build_documents(session, self.archive.blobs, ids)
+            docs = build_documents(session, self.archive.blobs, ids, analysed)
         self.engine.add(docs)
         self.engine.commit()
         self._record(docs)
@@ -275,6 +278,9 @@ class IndexHook:
     """
 
     name = "index"
+    # Run by the import workers on each new text (archive.prepare): the analysis, the
+    # costliest part of indexing, then happens in parallel instead of in this hook.
+    worker_step = staticmethod(analyse_texts)
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -287,15 +293,23 @@ class IndexHook:
 
     def __call__(self, archive: Archive, results: Sequence[IngestResult]) -> None:
         ids = [r.id for r in results if r.new or r.new_source]
-        self.refresh(archive, ids)
+        analysed: dict[str, AnalysedText] = {}
+        for result in results:
+            analysed.update(result.derived.get(self.name) or {})
+        self.refresh(archive, ids, analysed)
 
-    def refresh(self, archive: Archive, message_ids: Sequence[int]) -> None:
+    def refresh(
+        self,
+        archive: Archive,
+        message_ids: Sequence[int],
+        analysed: Mapping[str, AnalysedText] | None = None,
+    ) -> None:
         if not message_ids:
             return
         attempts = self.settings.search.index_attempts
         for attempt in range(1, attempts + 1):
             try:
-                self._svc(archive).index_messages(message_ids)
+                self._svc(archive).index_messages(message_ids, analysed)
                 return
             except Exception as exc:
                 if attempt == attempts:

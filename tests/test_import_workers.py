@@ -10,9 +10,12 @@ from sqlalchemy import select
 
 from archive.documents.reader import DocumentReader
 from archive.ingest import Archive, Source
-from archive.models import Document, Message
+from archive.models import Document, IndexedMessage, Message
 from config.loader import load_settings
 from gateway.wiring import open_archive
+from search import documents as search_documents
+from search.scope import Scope
+from search.service import SearchService
 from tests.documents_samples import LETTER, docx_file, text_pdf
 from tests.test_documents_archive import message
 
@@ -70,23 +73,57 @@ def sandbox_reads(monkeypatch) -> list[int]:
     return given
 
 
+def _indexed(archive: Archive) -> dict[str, str]:
+    """What the search index holds per message (its signature covers every text's length,
+    the document fields and the scope)."""
+    with archive.sessions() as session:
+        rows = session.execute(
+            select(Message.sha256, IndexedMessage.signature).join(
+                IndexedMessage, IndexedMessage.message_id == Message.id
+            )
+        )
+        return dict(rows.all())
+
+
+def _found(archive: Archive, query: str) -> set[int]:
+    service = SearchService(archive.settings, archive)
+    try:
+        return {hit.id for hit in service.search(query, Scope.all(), limit=50).hits}
+    finally:
+        service.close()
+
+
 def test_workers_read_attachments_as_the_archive_readers_do(
-    tmp_path: Path, sandbox_reads: list[int]
+    tmp_path: Path, sandbox_reads: list[int], monkeypatch
 ) -> None:
     items = _messages()
     inline = _archive(tmp_path, "inline")
     list(inline.ingest_many(items, workers=0))
     expected = _documents(inline)
+    expected_index = _indexed(inline)
+    expected_found = _found(inline, "ung dung cong nghe thong tin")
     assert len(expected) == 15  # 6 PDFs, 3 DOCX, 6 notes
     assert sum(sandbox_reads) == 15
     inline.close()
     sandbox_reads.clear()
 
+    texts_read_for_the_index: list[str] = []
+    original = search_documents._blob_text
+
+    def reading_text(blobs, sha):
+        texts_read_for_the_index.append(sha)
+        return original(blobs, sha)
+
+    monkeypatch.setattr(search_documents, "_blob_text", reading_text)
     pooled = _archive(tmp_path, "pooled")
     results = list(pooled.ingest_many(items, workers=2))
     assert all(r.new and not r.parse_error for r in results)
     assert sum(sandbox_reads) == 0  # every attachment was read by the import workers
+    assert texts_read_for_the_index == []  # and every text analysed there for the index
     assert _documents(pooled) == expected
+    assert _indexed(pooled) == expected_index and len(expected_index) == 6
+    assert len(expected_found) == 6
+    assert _found(pooled, "ung dung cong nghe thong tin") == expected_found
     numbers = {v[5] for v in expected.values() if v[5]}
     assert {str(6000 + i) for i in range(6)} <= numbers  # read from the PDFs and DOCX
     # The texts were stored with their messages: every key the documents name is a blob.

@@ -1,7 +1,8 @@
 """Run document readers in worker processes with a deadline and a memory ceiling.
 
 Parsers of hostile files can loop, balloon or crash (C libraries inside). Each worker is a
-spawned process with ``RLIMIT_AS`` set, fed one job at a time over a pipe. A job past its
+process (forked from the fork server) with ``RLIMIT_AS`` set, fed one job at a time over a
+pipe. A job past its
 deadline gets its worker killed and replaced; a worker that dies takes only its own job
 down. Either way the job comes back as a ``Failed`` with the reason, never as an exception.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
 import resource
 import time
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from archive.prepare_pool import _die_with_parent
+from archive.worker_processes import die_with_parent, worker_context
 
 log = logging.getLogger("govmail.archive")
 
@@ -39,8 +39,8 @@ class Failed:
     reason: str
 
 
-def _serve(conn: Connection, memory_mb: int, parent: int) -> None:
-    _die_with_parent(parent)
+def _serve(conn: Connection, memory_mb: int) -> None:
+    die_with_parent()
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -67,9 +67,9 @@ def _serve(conn: Connection, memory_mb: int, parent: int) -> None:
 
 class _Worker:
     def __init__(self, memory_mb: int):
-        ctx = multiprocessing.get_context("spawn")
+        ctx = worker_context()
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, memory_mb, os.getpid()), daemon=True)
+        self.process = ctx.Process(target=_serve, args=(child, memory_mb), daemon=True)
         self.process.start()
         child.close()
         self.deadline = 0.0

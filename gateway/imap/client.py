@@ -200,6 +200,14 @@ class ImapClient:
         if imap.protocol.state not in (aioimaplib.LOGOUT, aioimaplib.STARTED):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(imap.protocol.logout(), 5)
+        # The connection is opened in the background (aioimaplib): one still being made
+        # when we give up must not complete later and be left open.
+        connecting = imap._client_task
+        if not connecting.done():
+            connecting.cancel()
+            await asyncio.wait([connecting], timeout=5)
+        if connecting.done() and not connecting.cancelled() and connecting.exception() is None:
+            connecting.result()[0].close()
         transport = imap.protocol.transport
         if transport is not None:
             transport.close()
