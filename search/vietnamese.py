@@ -121,7 +121,10 @@ def tokens(text: str) -> Iterator[Token]:
 _NUMBER_SHAPED = rf"(?=\d|[A-Za-z]\d\d)(?:{_AGENCY}|{_DATE}|{_DOCNUM})"
 _TOKEN_FLAT = re.compile(rf"[\w.+-]++@[\w-]+(?:\.[\w-]+)+|{_NUMBER_SHAPED}|\w+")
 _TOKEN_FLAT_NO_EMAIL = re.compile(rf"{_NUMBER_SHAPED}|\w+")
-_OLD_TONE = re.compile(r"(o[àáảãạèéẻẽẹ]|(?<!q)u[ỳýỷỹỵ])(?!\w)")
+# Candidates (o or u, then any of the vowels with a mark) that ``_fix_tones`` checks: a
+# pattern starting with a character class is scanned for in C, twice as fast as the exact
+# alternation "o[àá…]|(?<!q)u[ỳý…]".
+_OLD_TONE = re.compile(r"[ou][àáảãạèéẻẽẹỳýỷỹỵ](?!\w)")
 _SPACE = re.compile(r"\s")
 
 
@@ -153,7 +156,14 @@ def analyse(text: str) -> tuple[list[str], list[str]]:
 
 
 def _fix_tones(lowered: str) -> str:
-    return _OLD_TONE.sub(lambda m: _OLD_TONES[m.group(1)], lowered)
+    def placed(m: re.Match) -> str:
+        pair = m.group()
+        start = m.start()
+        if pair in _OLD_TONES and not (pair[0] == "u" and start and lowered[start - 1] == "q"):
+            return _OLD_TONES[pair]
+        return pair
+
+    return _OLD_TONE.sub(placed, lowered)
 
 
 def iso_date(text: str) -> str | None:

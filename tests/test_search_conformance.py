@@ -309,3 +309,20 @@ def test_malformed_queries_point_at_the_problem(corpus) -> None:
         with pytest.raises(QuerySyntaxError) as err:
             service.search(query, ALL)
         assert err.value.position == position, query
+
+
+def test_old_tone_placement_moves_the_mark_only_in_open_oa_oe_uy_syllables() -> None:
+    import random
+    import re
+
+    from search.vietnamese import _OLD_TONES, _fix_tones
+
+    # The rule as written in reference/vn-edoc.md §7, as a plain regular expression.
+    reference = re.compile(r"(o[àáảãạèéẻẽẹ]|(?<!q)u[ỳýỷỹỵ])(?!\w)")
+    rng = random.Random(7)
+    letters = "ouqàáảãạèéẻẽẹỳýỷỹỵ xab"
+    for _ in range(20_000):
+        text = "".join(rng.choice(letters) for _ in range(rng.randint(0, 12)))
+        expected = reference.sub(lambda m: _OLD_TONES[m.group(1)], text)
+        assert _fix_tones(text) == expected, text
+    assert _fix_tones("hoà thuỷ quý uỷ hoàn") == "hòa thủy quý ủy hoàn"
