@@ -173,7 +173,33 @@ def machine_cpu_seconds() -> float:
     return busy / os.sysconf("SC_CLK_TCK")
 
 
-def run_import(folder: Path, data_dir: Path, fmt: str) -> tuple[float, dict, int, float]:
+def tree_pss_kb(root: int) -> int:
+    """Memory of ``root`` and every process below it (fork server, workers), as PSS: pages
+    the forked workers share are counted once, not once per process as RSS would."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+    tree, grew = {root}, True
+    while grew:
+        below = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= below
+        grew = bool(below)
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as fh:
+                total += next(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            continue
+    return total
+
+
+def run_import(folder: Path, data_dir: Path, fmt: str) -> tuple[float, dict, int, int, float]:
     target = folder / ("bench.mbox" if fmt == "mbox" else "Maildir")
     env = os.environ | {"GOVMAIL_STORAGE__DATA_DIR": json.dumps(str(data_dir))}
     env.pop("GOVMAIL_DATABASE__URL", None)
@@ -182,13 +208,24 @@ def run_import(folder: Path, data_dir: Path, fmt: str) -> tuple[float, dict, int
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     cpu_before = machine_cpu_seconds()
     start = time.perf_counter()
-    out = subprocess.run(
-        [*gm, "import", "--json", str(target)], env=env, cwd=REPO, check=True, capture_output=True
-    )
+    with subprocess.Popen(
+        [*gm, "import", "--json", str(target)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    ) as proc:
+        tree_peak = 0
+        while proc.poll() is None:  # the workers' memory too, sampled ten times a second
+            tree_peak = max(tree_peak, tree_pss_kb(proc.pid))
+            time.sleep(0.1)
+        stdout = proc.stdout.read() if proc.stdout else b""
     elapsed = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(f"govmail import failed (exit {proc.returncode})")
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     cpu = machine_cpu_seconds() - cpu_before  # less noisy than the rate
-    return elapsed, json.loads(out.stdout), max(peak_kb, before), cpu
+    return elapsed, json.loads(stdout), max(peak_kb, before), tree_peak, cpu
 
 
 def main() -> None:
@@ -203,7 +240,7 @@ def main() -> None:
         t0 = time.perf_counter()
         raw_bytes = generate(tmp, args.messages, args.seed, args.format)
         gen = time.perf_counter() - t0
-        elapsed, summary, peak_kb, cpu = run_import(tmp, tmp / "var", args.format)
+        elapsed, summary, peak_kb, tree_kb, cpu = run_import(tmp, tmp / "var", args.format)
         n = summary["messages_new"]
         print(
             f"generated {args.messages} messages, {raw_bytes / 1e6:.1f} MB "
@@ -215,7 +252,8 @@ def main() -> None:
         )
         print(
             f"  {n / elapsed:,.0f} messages/s   {raw_bytes / 1e6 / elapsed:,.1f} MB/s   "
-            f"peak RSS {peak_kb / 1024:,.0f} MB"
+            f"peak RSS {peak_kb / 1024:,.0f} MB (import process), "
+            f"{tree_kb / 1024:,.0f} MB PSS with its workers"
         )
         print(
             f"  machine CPU {cpu * 1000 / max(n, 1):.1f} ms per message "
