@@ -171,6 +171,11 @@ class Archive:
             read_options(docs),
             max_bytes=min(docs.max_bytes, READ_HERE_MAX_BYTES),
             timeout_seconds=docs.timeout_seconds,
+            memory_mb=(
+                docs.memory_mb + 8 * self.settings.limits.max_message_bytes // 2**20
+                if docs.memory_mb
+                else 0
+            ),
             text_steps=tuple(
                 (h.name, h.worker_step) for h in self.hooks if getattr(h, "worker_step", None)
             ),

@@ -79,12 +79,15 @@ class ReadHere:
     them decompressed from the blob store and sent over a pipe, while the import's single
     writer waits. A document past ``timeout_seconds`` ends the worker (the default action
     of SIGALRM): the pool retries the message without reading, and the archive's bounded
-    readers take the documents, as they do for everything not read here.
+    readers take the documents, as they do for everything not read here. The workers'
+    memory is bounded like the readers' (``documents.memory_mb``, plus room to parse the
+    largest message); a message that needs more is parsed again in a process without it.
     """
 
     options: ReadOptions
     max_bytes: int
     timeout_seconds: float
+    memory_mb: int = 0  # address space a worker may add to what it starts with; 0: no limit
     # Hooks' steps over the new texts (body, attachments): (hook name, picklable function
     # taking {text sha256: text}); the result reaches the hook as IngestResult.derived.
     text_steps: tuple[tuple[str, Callable[[dict[str, str]], Any]], ...] = ()

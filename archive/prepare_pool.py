@@ -8,6 +8,7 @@ message that crashes a worker again is archived raw with that verdict.
 from __future__ import annotations
 
 import logging
+import resource
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -21,8 +22,25 @@ log = logging.getLogger("govmail.archive")
 CRASHED = "the parser crashed on this message; archived raw, unparsed"
 
 
-def _new_pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(workers, mp_context=worker_context(), initializer=die_with_parent)
+def _new_pool(workers: int, memory_mb: int = 0) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        workers, mp_context=worker_context(), initializer=_start_worker, initargs=(memory_mb,)
+    )
+
+
+def _start_worker(memory_mb: int) -> None:
+    die_with_parent()
+    if memory_mb > 0:  # a document that balloons fails alone (MemoryError), not the machine
+        limit = _address_space() + memory_mb * 1024 * 1024  # on top of what it starts with
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _address_space() -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 class PreparePool:
@@ -48,7 +66,7 @@ class PreparePool:
             return prepare(raw, self.limits, sha)
         for _attempt in range(2):
             if self._pool is None:
-                self._pool = _new_pool(self.workers)
+                self._pool = _new_pool(self.workers, self.read.memory_mb if self.read else 0)
             try:
                 return self._pool.submit(
                     prepare, raw, self.limits, sha, self.spill_to, self.level, self.read
@@ -65,10 +83,13 @@ class PreparePool:
         except BrokenProcessPool:
             self._restart()
             return self._alone(raw, sha)
+        except MemoryError:  # the worker's ceiling, set for documents, was too low for this
+            log.warning("message %s: out of memory in a worker; parsed again alone", sha[:16])
+            return self._alone(raw, sha)
 
     def _alone(self, raw: bytes, sha: str) -> PreparedMessage:
         """Once more in a fresh process, without reading attachments (the archive's bounded
-        readers will): the crash may have been a document's."""
+        readers will: the crash may have been a document's) and without a memory ceiling."""
         with _new_pool(1) as alone:
             try:
                 return alone.submit(

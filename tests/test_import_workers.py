@@ -3,6 +3,9 @@ document that hangs there costs neither the message nor its reading."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -149,3 +152,44 @@ def test_a_document_that_hangs_in_a_worker_is_read_by_the_bounded_readers(
     timed_out = [d for d in docs if d.extract_error and "timed out" in d.extract_error]
     assert timed_out  # the bounded readers record the overrun instead of hanging
     pooled.close()
+
+
+def test_a_document_that_balloons_in_a_worker_fails_alone(tmp_path: Path) -> None:
+    # 300 MB of XML in a 300 KB DOCX: reading it needs more than the workers may have.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr("_rels/.rels", RELATIONSHIPS)
+        z.writestr("word/document.xml", b"<w:document>" + b" " * 300_000_000 + b"</w:document>")
+    bomb = buffer.getvalue()
+    pooled = _archive(
+        tmp_path,
+        "pooled",
+        GOVMAIL_DOCUMENTS__MEMORY_MB="256",
+        GOVMAIL_LIMITS__MAX_MESSAGE_BYTES="4194304",
+    )
+    items = _messages()[:3]
+    items.append((message("Bom", [("bom.docx", bomb, "x/y")]), Source("import", "bomb")))
+    results = list(pooled.ingest_many(items, workers=2))
+    assert [r.new for r in results] == [True] * 4
+    assert [r.parse_error for r in results] == [None] * 4
+    with pooled.sessions() as session:
+        docs = {d.sha256: d for d in session.scalars(select(Document))}
+    bomb_doc = docs[hashlib.sha256(bomb).hexdigest()]
+    assert bomb_doc.extract_error and "MemoryError" in bomb_doc.extract_error
+    # The other messages' documents were read normally, in the same workers.
+    assert sum(1 for d in docs.values() if d.extract_error is None) == len(docs) - 1
+    pooled.close()
+
+
+CONTENT_TYPES = (
+    b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+    b'content-types"><Override PartName="/word/document.xml" ContentType="application/'
+    b'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
+RELATIONSHIPS = (
+    b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+    b'2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+    b'officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
+    b"</Relationships>"
+)
