@@ -84,7 +84,7 @@ def fold(text: str) -> str:
         return cached
     decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_EXTRA))
     folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    if len(_fold_cache) < 500_000:
+    if len(_fold_cache) < 100_000:  # ~15 MB at most per process
         _fold_cache[text] = folded
     return folded
 
