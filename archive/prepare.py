@@ -6,6 +6,7 @@ Kept apart from storing so bulk import can run it in worker processes.
 from __future__ import annotations
 
 import hashlib
+import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -117,6 +118,7 @@ def prepare(
     return prepared
 
 
+log = logging.getLogger("govmail.archive")
 _stores: dict[tuple[Path, int], FileBlobStore] = {}
 _read_before: set[str] = set()  # read by this worker already: sent once per import
 
@@ -129,7 +131,10 @@ def _run_text_steps(prepared: PreparedMessage, read: ReadHere) -> None:
     if body is not None and body.data is not None:
         texts[body.sha256] = body.data.decode("utf-8")
     for name, step in read.text_steps:
-        prepared.derived[name] = step(texts)
+        try:
+            prepared.derived[name] = step(texts)
+        except Exception:  # the hook does the work itself then
+            log.exception("text step of hook %s failed; left to the hook", name)
 
 
 def _read_attachments(prepared: PreparedMessage, read: ReadHere) -> None:

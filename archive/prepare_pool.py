@@ -86,6 +86,9 @@ class PreparePool:
         except MemoryError:  # the worker's ceiling, set for documents, was too low for this
             log.warning("message %s: out of memory in a worker; parsed again alone", sha[:16])
             return self._alone(raw, sha)
+        except Exception:  # prepare never raises on input; this is a bug, not the message's
+            log.exception("message %s: the worker failed; parsed again alone", sha[:16])
+            return self._alone(raw, sha)
 
     def _alone(self, raw: bytes, sha: str) -> PreparedMessage:
         """Once more in a fresh process, without reading attachments (the archive's bounded
@@ -97,6 +100,8 @@ class PreparePool:
                 ).result()
             except BrokenProcessPool:
                 log.error("message %s crashed the parser twice; archived raw", sha[:16])
+            except Exception:
+                log.exception("message %s failed the parser twice; archived raw", sha[:16])
         crashed = PreparedMessage(sha256=sha, size=len(raw), parse_error=CRASHED)
         crashed.blobs[sha] = PendingBlob(sha, len(raw), raw)
         return crashed

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from archive.documents.hook import ExtractionHook
 from archive.documents.reader import DocumentReader
 from archive.ingest import Archive, Source
 from archive.models import Document, IndexedMessage, Message
@@ -193,3 +194,34 @@ RELATIONSHIPS = (
     b'officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
     b"</Relationships>"
 )
+
+
+def _failing_step(texts: dict[str, str]) -> dict:
+    raise RuntimeError("a bug in a hook's worker step")
+
+
+class _StepHook:
+    """A hook whose worker step always fails: the hook must still get every message."""
+
+    name = "boom"
+    worker_step = staticmethod(_failing_step)
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, object]] = []
+
+    def __call__(self, archive, results) -> None:
+        self.seen += [(r.id, r.derived.get(self.name)) for r in results if r.new]
+
+
+def test_a_failing_worker_step_leaves_the_work_to_its_hook(tmp_path: Path) -> None:
+    settings = load_settings(None, env={"GOVMAIL_STORAGE__DATA_DIR": f'"{tmp_path / "var"}"'})
+    hook = _StepHook()
+    archive = Archive.open(settings, hooks=[ExtractionHook(settings), hook])
+    try:
+        results = list(archive.ingest_many(_messages(), workers=2))
+        assert [r.parse_error for r in results] == [None] * 6
+        assert sorted(mid for mid, _ in hook.seen) == sorted(r.id for r in results)
+        assert {derived for _, derived in hook.seen} == {None}
+        assert any(r.readings for r in results)  # the reading in the workers still happened
+    finally:
+        archive.close()
