@@ -15,5 +15,6 @@ class IngestSettings(Section):
         0,
         ge=0,
         le=64,
-        description="Parser processes for bulk import; 0: one per CPU core.",
+        description="Worker processes for bulk import (they parse, read attachments and "
+        "prepare text for the search index); 0: one per CPU core.",
     )
