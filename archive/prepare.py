@@ -72,6 +72,14 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _keep(blobs: dict[str, PendingBlob], data: bytes) -> str:
+    """Add ``data`` to the blobs to store (once per content); returns its key."""
+    key = sha256_of(data)
+    if key not in blobs:
+        blobs[key] = PendingBlob(key, len(data), data)
+    return key
+
+
 @dataclass(frozen=True)
 class ReadHere:
     """Read attachments in the worker that parsed them (bulk import).
@@ -162,12 +170,7 @@ def _read_attachments(prepared: PreparedMessage, read: ReadHere) -> None:
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         if reading.text:
-            data = reading.text.encode("utf-8")
-            reading.text_sha256 = sha256_of(data)
-            if reading.text_sha256 not in prepared.blobs:
-                prepared.blobs[reading.text_sha256] = PendingBlob(
-                    reading.text_sha256, len(data), data
-                )
+            reading.text_sha256 = _keep(prepared.blobs, reading.text.encode("utf-8"))
         prepared.readings[sha] = reading
 
 
@@ -209,20 +212,12 @@ def _prepare(raw: bytes, limits: WalkLimits, sha256: str | None) -> PreparedMess
         [(n.text_type or "", n.payload, n.charset) for n in result.body_parts() if n.payload]
     )
     if body:
-        data = body.encode("utf-8")
-        prepared.body_text_sha256 = sha256_of(data)
-        prepared.blobs[prepared.body_text_sha256] = PendingBlob(
-            prepared.body_text_sha256, len(data), data
-        )
+        prepared.body_text_sha256 = _keep(prepared.blobs, body.encode("utf-8"))
     return prepared
 
 
 def _prepared_part(node: PartNode, blobs: dict[str, PendingBlob]) -> PreparedPart:
-    sha = None
-    if node.payload is not None:
-        sha = sha256_of(node.payload)
-        if sha not in blobs:
-            blobs[sha] = PendingBlob(sha, len(node.payload), node.payload)
+    sha = _keep(blobs, node.payload) if node.payload is not None else None
     return PreparedPart(
         ordinal=node.ordinal,
         parent=node.parent,

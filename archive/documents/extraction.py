@@ -153,7 +153,8 @@ def _write(archive, chunk: list[Target], readings: dict[str, Reading]) -> None:
     ocr = archive.settings.documents.ocr
     with archive.sessions() as session, session.begin():
         existing = documents_by_sha(session, [t.sha256 for t in chunk])
-        text_keys = save_texts(session, archive.blobs, [readings[t.sha256] for t in chunk])
+        texts = [(readings[t.sha256].text, readings[t.sha256].text_sha256) for t in chunk]
+        text_keys = save_texts(session, archive.blobs, texts)
         for target, text_sha in zip(chunk, text_keys, strict=True):
             reading = readings[target.sha256]
             doc = existing.get(target.sha256) or Document(sha256=target.sha256, ocr=False)

@@ -13,11 +13,11 @@ date, số) from a line before reading what is left.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
 from archive.documents import metadata_rules as rules
+from archive.documents.normalise import clean_unicode
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,6 @@ HEADER_LINE_CHARS = 500  # a header field sits within this much of its line's st
 TITLE_CHARS = 80  # the longest type title ("NGHỊ QUYẾT LIÊN TỊCH", …) with room to spare
 SUBJECT_MAX = 500  # Appendix VI: Subject String(500)
 
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 # Any run of spaces becomes one plain space (a lone plain space is not matched: same result).
 _SPACES = re.compile(
     r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
@@ -104,7 +103,7 @@ class _Lines:
 
     @classmethod
     def of(cls, text: str) -> _Lines:
-        text = normalise(text)
+        text = clean_unicode(text)
         if _ODD_NEWLINE.search(text):
             text = _NEWLINES.sub("\n", text)
         if "  " in text or _ODD_SPACE.search(text):  # a search is 5x cheaper than a sub
@@ -120,13 +119,6 @@ class _Lines:
 
     def __len__(self) -> int:
         return len(self.raw)
-
-
-def normalise(text: str) -> str:
-    """NFC without soft hyphens and zero-width characters (reference/vn-edoc.md §7.1)."""
-    if not unicodedata.is_normalized("NFC", text):  # extracted text is NFC already
-        text = unicodedata.normalize("NFC", text)
-    return _INVISIBLE.sub("", text) if _INVISIBLE.search(text) else text
 
 
 def _is_upper(text: str) -> bool:
@@ -684,7 +676,7 @@ def _type_of_notation(notation: str | None) -> str | None:
 
 
 def _read_subject(subject: str) -> DocumentMetadata | None:
-    raw = _SPACES.sub(" ", normalise(subject).replace("\n", " ")).strip()
+    raw = _SPACES.sub(" ", clean_unicode(subject).replace("\n", " ")).strip()
     folded = rules.fold(raw)
     for found in rules.NUMBER_WITH_DIGITS_RE.finditer(raw):
         number = found.group("pnum") or found.group("num2")

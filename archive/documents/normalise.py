@@ -27,15 +27,20 @@ class NormalText:
     legacy_encoding: str | None  # "tcvn3" | "vni" when a conversion happened
 
 
+def clean_unicode(text: str) -> str:
+    """NFC without soft hyphens and zero-width characters (vn-edoc.md §7.1); the checks
+    first, as extracted text is nearly always clean already."""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return _INVISIBLE.sub("", text) if _INVISIBLE.search(text) else text
+
+
 def normalise(text: str) -> NormalText:
     """Clean ``text``, converting TCVN3 or VNI when the text is in one of them."""
     encoding = legacy_encoding.detect(text)
     if encoding:
         text = legacy_encoding.convert(text, encoding)
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    if _INVISIBLE.search(text):
-        text = _INVISIBLE.sub("", text)
+    text = clean_unicode(text)
     text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
     if "  " in text or "\u00a0" in text:  # a plain search is far cheaper than a sub
         text = _SPACES.sub(" ", text)

@@ -21,25 +21,19 @@ EXTRACTOR_VERSION = 1  # raise when extraction changes enough to warrant `govmai
 
 def save_text(session: Session, blobs: BlobStore, text: str) -> str | None:
     """Store ``text`` as a UTF-8 blob (once per content) and return its key."""
-    if not text:
-        return None
-    data = text.encode("utf-8")
-    put = blobs.put(data)
-    if session.get(Blob, put.sha256) is None:
-        session.add(Blob(sha256=put.sha256, size=put.size, stored_size=put.stored_size))
-        session.flush()
-    return put.sha256
+    return save_texts(session, blobs, [(text, None)])[0]
 
 
-def save_texts(session: Session, blobs: BlobStore, readings: Sequence[Reading]) -> list[str | None]:
-    """The text blob key of each reading; texts not stored yet are stored together (one
-    flush for all, as ingest does) and recorded in ``blobs``."""
+def save_texts(
+    session: Session, blobs: BlobStore, texts: Sequence[tuple[str, str | None]]
+) -> list[str | None]:
+    """The blob key of each (text, key if already stored) pair; the texts not stored yet
+    are stored together (one flush for all, as ingest does) and recorded in ``blobs``."""
     pending: dict[str, PendingBlob] = {}
     keys: list[str | None] = []
-    for reading in readings:
-        key = reading.text_sha256  # stored with its message by the import worker
-        if key is None and reading.text:
-            data = reading.text.encode("utf-8")
+    for text, key in texts:
+        if key is None and text:
+            data = text.encode("utf-8")
             key = sha256_hex(data)
             pending.setdefault(key, PendingBlob(key, len(data), data))
         keys.append(key)
