@@ -10,6 +10,7 @@ import click
 
 from cli import commands
 from cli.context import AppContext
+from cli.malloc_arenas import limit_malloc_arenas
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -54,6 +55,7 @@ _register()
 
 
 def main() -> None:
+    limit_malloc_arenas()  # before any thread starts
     try:
         cli.main(prog_name="govmail")
     except KeyboardInterrupt:
