@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from archive.importers import ImportItem, plan, read
+from archive.importers import ImportItem, Plan, read
 from archive.ingest import Archive, IngestResult, Source
 
 
@@ -43,19 +42,14 @@ class ImportSummary:
 ProgressFn = Callable[[int], None]
 
 
-def total_bytes(paths: list[Path]) -> tuple[list, int]:
-    entries = plan(paths)
-    return entries, sum(e.size for e in entries)
-
-
 def run_import(
     archive: Archive,
-    entries: list,
+    entries: Plan,
     progress: ProgressFn | None = None,
     channel: str = "import",
     workers: int | None = None,
 ) -> ImportSummary:
-    """Ingest every message of ``entries`` (from ``plan``); never stops on a bad file."""
+    """Ingest every message of ``entries``; never stops on a bad file."""
     summary = ImportSummary()
     pending: dict[str, ImportItem] = {}
 
@@ -81,7 +75,7 @@ def run_import(
 
     if workers is None:
         workers = archive.settings.ingest.workers or os.cpu_count() or 1
-    if sum(e.size for e in entries) < 2 * 1024 * 1024:
+    if entries.total_bytes < 2 * 1024 * 1024:
         workers = 0  # starting processes costs more than it saves on a small import
     for result in archive.ingest_many(messages(), workers=workers):
         item = _pop_for(pending, result)

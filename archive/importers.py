@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,25 +42,45 @@ class ImportItem:
 @dataclass(frozen=True)
 class PlanEntry:
     path: Path
-    fmt: str  # eml | msg | mbox | maildir-message | skip | error
+    fmt: str  # eml | msg | mbox | maildir | skip | error (unsniffed while sizing: "")
     size: int
     note: str | None = None
 
 
-def plan(paths: list[Path]) -> list[PlanEntry]:
-    """What will be read, in order, with sizes for a progress bar. Raises FileNotFoundError."""
-    entries: list[PlanEntry] = []
+@dataclass(frozen=True)
+class Plan:
+    """What an import will read: the paths named, walked again each time it is iterated.
+
+    Only the total size is kept (for a progress bar), not the entries: a Maildir of a
+    million messages would otherwise hold a million of them (~800 bytes each) for the whole
+    import. A directory's file names are held, sorted, while that directory is walked.
+    """
+
+    paths: tuple[Path, ...]
+    total_bytes: int
+
+    def __iter__(self) -> Iterator[PlanEntry]:
+        return _entries(self.paths, sniffing=True)
+
+
+def plan(paths: list[Path]) -> Plan:
+    """The plan for ``paths``, with their total size. Raises FileNotFoundError."""
     for path in paths:
         if not path.exists():
             raise FileNotFoundError(str(path))
+    found = tuple(paths)
+    return Plan(found, sum(e.size for e in _entries(found, sniffing=False)))
+
+
+def _entries(paths: tuple[Path, ...], sniffing: bool) -> Iterator[PlanEntry]:
+    for path in paths:
         if path.is_dir():
-            entries.extend(_plan_dir(path))
+            yield from _plan_dir(path, sniffing)
         else:
-            entries.append(_plan_file(path, explicit=True))
-    return entries
+            yield _plan_file(path, True, sniffing)
 
 
-def _plan_dir(root: Path) -> Iterator[PlanEntry]:
+def _plan_dir(root: Path, sniffing: bool) -> Iterator[PlanEntry]:
     if is_maildir(root):
         yield from _plan_maildir(root)
         return
@@ -72,7 +93,7 @@ def _plan_dir(root: Path) -> Iterator[PlanEntry]:
         dirnames[:] = [d for d in dirnames if d not in maildirs]
         for name in sorted(filenames):
             if not name.startswith("."):
-                yield _plan_file(here / name, explicit=False)
+                yield _plan_file(here / name, False, sniffing)
 
 
 def is_maildir(path: Path) -> bool:
@@ -89,13 +110,23 @@ def _plan_maildir(root: Path) -> Iterator[PlanEntry]:
     ]
     for folder in folders:
         for sub in ("cur", "new"):
-            for path in sorted((folder / sub).iterdir()):
-                if path.is_file() and not path.name.startswith("."):
-                    yield PlanEntry(path, "maildir", _size(path))
+            here = folder / sub
+            with os.scandir(here) as listing:
+                names = sorted(e.name for e in listing if not e.name.startswith("."))
+            for name in names:
+                path = here / name
+                try:
+                    found = path.stat()
+                except OSError:
+                    continue  # delivered elsewhere (moved or expunged) meanwhile
+                if stat.S_ISREG(found.st_mode):
+                    yield PlanEntry(path, "maildir", found.st_size)
 
 
-def _plan_file(path: Path, explicit: bool) -> PlanEntry:
+def _plan_file(path: Path, explicit: bool, sniffing: bool = True) -> PlanEntry:
     size = _size(path)
+    if not sniffing:
+        return PlanEntry(path, "", size)
     try:
         with open(path, "rb") as fh:
             head = fh.read(_SNIFF)
@@ -130,7 +161,7 @@ def _looks_like_mbox(head: bytes, suffix: str) -> bool:
     return any(_FROM_LINE.match(line) for line in head.split(b"\n")[1:])
 
 
-def read(entries: list[PlanEntry]) -> Iterator[ImportItem]:
+def read(entries: Iterable[PlanEntry]) -> Iterator[ImportItem]:
     """The messages of a plan, one at a time (an mbox is streamed, never loaded whole)."""
     for entry in entries:
         ref = str(entry.path)

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import tracemalloc
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -95,6 +96,32 @@ def test_mbox_maildir_directories_and_msg(archive: Archive, tmp_path: Path) -> N
     assert b"\nFrom the desk" in stored
     again = run_import(archive, plan([tmp_path])).as_dict()
     assert again["messages_new"] == 0 and again["messages_existing"] == 8
+
+
+def test_plan_keeps_a_total_not_the_entries(tmp_path: Path) -> None:
+    """A big Maildir's plan costs the same memory as a small one's; reading walks again."""
+    box = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (box / sub).mkdir(parents=True)
+    raws = [_eml(i) for i in range(3000)]
+    for i, raw in enumerate(raws):
+        (box / "cur" / f"{i:05d}.host:2,S").write_bytes(raw)
+    (box / "new" / ".hidden").write_bytes(b"not a message")
+    plan([box])  # once first: pathlib interns the names, and the interning table grows once
+    tracemalloc.start()
+    try:
+        before, _peak = tracemalloc.get_traced_memory()
+        planned = plan([box])
+        after, _peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert after - before < 64 * 1024  # a list of the entries: ~2.3 MB
+    assert planned.total_bytes == sum(len(raw) for raw in raws)
+    entries = list(planned)
+    assert [e.path.name for e in entries] == [f"{i:05d}.host:2,S" for i in range(3000)]
+    assert {e.fmt for e in entries} == {"maildir"}
+    (box / "new" / "late.host").write_bytes(_eml(3000))  # delivered after planning
+    assert len(list(planned)) == 3001
 
 
 def test_import_cli_json_and_idempotence(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ def command(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
     except FileNotFoundError as exc:
         raise click.BadParameter(f"{exc}: no such file or directory", param_hint="PATHS") from None
     archive = app.archive()
-    total = sum(e.size for e in entries)
+    total = entries.total_bytes
     with Progress(
         TextColumn("[bold]importing"),
         BarColumn(),
