@@ -38,6 +38,11 @@ def test_workers_are_processes_and_a_killed_relay_is_started_again(
     assert relay_pid not in (None, os.getpid())
     send(gw.port, 1)
     wait_for(lambda: len(peer.messages) == 1, what="first delivery")
+    wait_for(lambda: archived(gw.gateway.settings) == 1, what="first archived")
+    # SMTP clients first, then delivery, then the archive (the workers lowered their own)
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    nice = {k: os.getpriority(os.PRIO_PROCESS, p.pid) for k, p in processes.items()}
+    assert nice == {"relay": min(19, ours + 5), "archive": min(19, ours + 19)}
 
     os.kill(relay_pid, signal.SIGKILL)
     wait_for(lambda: processes["relay"].pid not in (None, relay_pid), what="relay restarted")
