@@ -14,9 +14,11 @@ import os
 import select
 import sys
 import threading
+import warnings
 from multiprocessing.context import BaseContext
 
 PRELOAD = [
+    "archive.worker_processes",  # first: the warning filter below, in the server
     "archive.prepare",
     "archive.documents.read",
     "archive.documents.formats.pdf",
@@ -32,6 +34,13 @@ def worker_context() -> BaseContext:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(_main_module() + PRELOAD)  # read when the server starts
     return ctx
+
+
+# A worker runs the main module again as ``__mp_main__``; the server imported it by name
+# beforehand (``python -m cli.main``) so that this is cheap, and runpy warns that it was.
+warnings.filterwarnings(
+    "ignore", r"'[\w.]+' found in sys.modules after import of package", RuntimeWarning
+)
 
 
 def _main_module() -> list[str]:

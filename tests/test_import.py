@@ -176,6 +176,7 @@ def test_killed_import_resumes_without_duplicates_or_partial_blobs(tmp_path: Pat
         check=True,
     )
     summary = json.loads(finish.stdout)
+    assert b"Warning" not in finish.stderr, finish.stderr  # nor from the worker processes
     assert summary["messages_new"] + summary["messages_existing"] == 400
     assert summary["messages_existing"] >= archived - 8
     stats = json.loads(
