@@ -98,3 +98,37 @@ def test_batch_with_duplicates_inside(archive: Archive) -> None:
     results = list(archive.ingest_many([(raw, Source()), (raw, Source("import", "x"))]))
     assert [r.new for r in results] == [True, False]
     assert results[0].id == results[1].id
+
+
+def test_vietnamese_text_that_libmagic_takes_for_audio_is_text(archive: Archive) -> None:
+    """libmagic's MPEG-4 LOAS signature is "V" and a byte from 0xE0: "Về việc" in UTF-8."""
+    msg = EmailMessage()
+    msg["From"] = "vanthu@ninhthuan.gov.vn"
+    msg["Subject"] = "Trích yếu"
+    msg.set_content("Gửi kèm trích yếu.")
+    texts = {
+        "trich-yeu.txt": "Về việc triển khai văn bản điện tử.\n",
+        "vu.txt": "Vụ Pháp chế đề nghị các đơn vị góp ý.\n",
+        "bang.csv": "Về việc,Số,Ngày\n1,12/UBND-VP,2024-03-11\n2,13,2024\n",
+    }
+    for name, text in texts.items():
+        msg.add_attachment(
+            text.encode(), maintype="application", subtype="octet-stream", filename=name
+        )
+    loas = b"\x56\xe0\x10\x22\x00\x01\x02\x03" * 40  # a real LOAS header stays audio
+    msg.add_attachment(loas, maintype="application", subtype="octet-stream", filename="a.latm")
+    result = archive.ingest(bytes(msg))
+    with archive.sessions() as s:
+        found = dict(
+            s.execute(
+                select(Part.filename, Part.detected_type).where(
+                    Part.message_id == result.id, Part.is_attachment
+                )
+            ).all()
+        )
+    assert found == {
+        "trich-yeu.txt": "text/plain",
+        "vu.txt": "text/plain",
+        "bang.csv": "text/csv",
+        "a.latm": "audio/x-mp4a-latm",
+    }
