@@ -7,7 +7,7 @@ so Alembic and ``Base.metadata`` see the whole schema.
 from archive.models.accounts import AuditEntry, LoginFailure, User, WebSession
 from archive.models.base import Base, UTCDateTime
 from archive.models.document import Document
-from archive.models.imap_state import ImapFolderState
+from archive.models.imap_state import ImapFolderState, ImapSkippedMessage
 from archive.models.message import Address, Blob, IngestError, Message, MessageSource, Part
 from archive.models.reports import (
     Agency,
@@ -35,6 +35,7 @@ __all__ = [
     "ExchangeDirty",
     "ExchangeMonth",
     "ImapFolderState",
+    "ImapSkippedMessage",
     "IndexedMessage",
     "IngestError",
     "LoginFailure",

@@ -37,3 +37,23 @@ class ImapFolderState(Base):
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ImapSkippedMessage(Base):
+    """A message the server would not give (or the archive would not take), under the
+    folder's position: fetched again on later syncs, with a growing pause, until it is
+    archived or ``MAX_ATTEMPTS`` have failed. A new UIDVALIDITY drops these rows, since the
+    whole folder is read again then."""
+
+    __tablename__ = "imap_skipped"
+    __table_args__ = (UniqueConstraint("account", "folder", "uid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    folder: Mapped[str] = mapped_column(String(1000))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    uid: Mapped[int] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")

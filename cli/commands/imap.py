@@ -121,7 +121,9 @@ def status(app: AppContext, account: str | None, as_json: bool) -> None:
     """Per account and folder: UIDVALIDITY, last UID, messages archived, lag, last error.
 
     Lag is the server's UIDNEXT-1 minus the last UID archived, as of the last look, and
-    the time since that look.
+    the time since that look. Skipped messages (the server would not give them) are
+    fetched again on later syncs, 1, 2, 4 … minutes apart, ten times at most; --json lists
+    them with their attempts.
 
     \b
     Examples:
@@ -129,10 +131,21 @@ def status(app: AppContext, account: str | None, as_json: bool) -> None:
       govmail imap status vanphong --json
     """
     from gateway.imap.folder_names import decode
-    from gateway.imap.folder_plan import lag
+    from gateway.imap.folder_plan import MAX_SKIP_ATTEMPTS, lag
     from gateway.imap.state import FolderStates, age_seconds
 
     states = FolderStates(app.archive().sessions)
+    skipped: dict[tuple[str, str], list[dict]] = {}
+    for s in states.skipped(account):
+        skipped.setdefault((s.account, s.folder), []).append(
+            {
+                "uid": s.uid,
+                "attempts": s.attempts,
+                "last_attempt_at": s.last_at,
+                "error": s.last_error,
+                "given_up": s.attempts >= MAX_SKIP_ATTEMPTS,
+            }
+        )
     rows = []
     for row in states.all(account):
         rows.append(
@@ -146,6 +159,7 @@ def status(app: AppContext, account: str | None, as_json: bool) -> None:
                 "server_messages": row.server_messages,
                 "archived": row.archived,
                 "skipped": row.skipped,
+                "skipped_messages": skipped.get((row.account, row.folder), []),
                 "rescans": row.rescans,
                 "lag_messages": lag(row.last_uid, row.server_uidnext),
                 "last_sync_at": row.last_sync_at,
@@ -178,7 +192,8 @@ def status(app: AppContext, account: str | None, as_json: bool) -> None:
         since = r["seconds_since_sync"]
         table.add_row(
             r["account"], r["folder"], r["direction"] or "", str(r["uidvalidity"] or ""),
-            str(r["last_uid"]), str(r["archived"]),
+            str(r["last_uid"]),
+            f"{r['archived']} ({r['skipped']} skipped)" if r["skipped"] else str(r["archived"]),
             "" if r["lag_messages"] is None else str(r["lag_messages"]),
             "" if since is None else f"{since:.0f} s ago", r["last_error"] or "",
         )  # fmt: skip

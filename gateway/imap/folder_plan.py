@@ -8,6 +8,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from fnmatch import fnmatchcase
 from urllib.parse import quote
 
@@ -99,6 +100,20 @@ def plan_batches(
 def needs_rescan(known_uidvalidity: int | None, server_uidvalidity: int) -> bool:
     """A different UIDVALIDITY means every UID we remember now names something else."""
     return known_uidvalidity is not None and known_uidvalidity != server_uidvalidity
+
+
+RETRY_AFTER_SECONDS = 60
+MAX_SKIP_ATTEMPTS = 10
+
+
+def retry_due(attempts: int, last_at: datetime, now: datetime) -> bool:
+    """Whether a skipped message is due for another fetch: 1, 2, 4 … minutes after the last
+    failure, ten attempts in all (about 17 hours), so a passing fault (a file locked, a
+    server restarting) costs minutes and a lasting one stops asking."""
+    if attempts >= MAX_SKIP_ATTEMPTS:
+        return False
+    wait = RETRY_AFTER_SECONDS * 2 ** max(attempts - 1, 0)
+    return (now - last_at).total_seconds() >= wait
 
 
 def sighting_ref(account: str, folder: Folder | str, uidvalidity: int, uid: int) -> str:

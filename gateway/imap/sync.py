@@ -3,7 +3,9 @@
 Fetching batch n+1 overlaps archiving batch n (in a thread). The folder's position moves
 only after the archive committed a batch, so a connection lost anywhere resumes from the
 last committed batch. A message the server cannot deliver, or the archive cannot take, is
-recorded (``Archive.record_error``) and skipped; the folder goes on.
+recorded (``Archive.record_error``) and skipped; the folder goes on, and later syncs fetch
+the skipped ones again, less and less often, until they are archived or given up
+(``folder_plan.retry_due``).
 """
 
 from __future__ import annotations
@@ -100,14 +102,31 @@ class FolderSync:
         await asyncio.to_thread(
             self.states.seen_server, name, planned.name, status.uidnext, status.exists
         )
-        if status.exists == 0 or (status.uidnext is not None and status.uidnext - 1 <= last_uid):
+        stored = 0
+        caught_up = status.uidnext is not None and status.uidnext - 1 <= last_uid
+        if status.exists and not caught_up:
+            sizes = await self._list(client, planned.name, last_uid + 1)
+            if sizes:
+                self.observer.folder_started(name, planned.display, len(sizes))
+                stored = await self._pipeline(client, planned, status, sizes)
+                self.observer.folder_finished(name, planned.display)
+        return stored + await self._retry_skipped(client, planned, status)
+
+    async def _retry_skipped(
+        self, client: ImapClient, planned: PlannedFolder, status: MailboxStatus
+    ) -> int:
+        """Fetch again the skipped messages that are due, after the new ones."""
+        due = await asyncio.to_thread(
+            self.states.due_skipped, self.account.name, planned.name, status.uidvalidity
+        )
+        if not due:
             return 0
-        sizes = await self._list(client, planned.name, last_uid + 1)
-        if not sizes:
-            return 0
-        self.observer.folder_started(name, planned.display, len(sizes))
-        stored = await self._pipeline(client, planned, status, sizes)
-        self.observer.folder_finished(name, planned.display)
+        log.info("%s/%s: fetching %d skipped message(s) again",
+                 self.account.name, planned.display, len(due))  # fmt: skip
+        stored = 0
+        for uids in plan_batches([(uid, 0) for uid in due], self.batch_size, self.batch_bytes):
+            batch = await self._fetch(client, planned.name, uids)
+            stored += await asyncio.to_thread(self._store, planned, status.uidvalidity, batch)
         return stored
 
     async def _list(self, client: ImapClient, folder: str, first_uid: int) -> list:
@@ -226,7 +245,7 @@ class FolderSync:
                 text = f"{name}/{planned.display} UID {uid}: {error}"
                 error_log.error("imap: skipped %s", text)
                 self.archive.record_error("imap", "fetch", text, ref=ref(uid))
-            self.states.advance(name, planned.name, max(batch.uids), stored, len(failures))
+            self.states.advance(name, planned.name, uidvalidity, batch.uids, stored, failures)
             if failures:
                 uid, error = failures[-1]
                 self.states.error(name, planned.name, f"UID {uid}: {error}")

@@ -10,13 +10,20 @@ import os
 import subprocess
 import threading
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from archive.models import ImapFolderState, IngestError, Message, MessageSource
+from archive.models import (
+    ImapFolderState,
+    ImapSkippedMessage,
+    IngestError,
+    Message,
+    MessageSource,
+)
 from cli.main import cli
 from config import ConfigError, Settings, load_settings
 from config.sections.imap import ImapAccount
@@ -24,10 +31,12 @@ from gateway.imap.client import Folder, parse_examine, parse_list, uid_set
 from gateway.imap.fetch_response import SpoolingFetchCommand, parse_fetch
 from gateway.imap.folder_names import decode, encode
 from gateway.imap.folder_plan import (
+    MAX_SKIP_ATTEMPTS,
     folder_direction,
     lag,
     needs_rescan,
     plan_batches,
+    retry_due,
     select_folders,
     sighting_ref,
 )
@@ -125,6 +134,22 @@ def test_small_decisions() -> None:
     assert [backoff_delay(n, 1, 10) for n in (1, 2, 3, 4, 5)] == [1, 2, 4, 8, 10]
     ref = sighting_ref("vp", Folder(encode(SENT_VI)), 42, 7)
     assert ref == "imap://vp/Th%C6%B0%20%C4%91%C3%A3%20g%E1%BB%ADi;UIDVALIDITY=42;UID=7"
+
+
+def test_skipped_messages_are_retried_less_and_less_often_then_given_up() -> None:
+    failed = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
+
+    def waits(attempts: int) -> float:
+        """Seconds after the last failure from which the next fetch is due."""
+        return next(
+            s
+            for s in range(0, 10**6, 15)
+            if retry_due(attempts, failed, failed + timedelta(seconds=s))
+        )
+
+    assert [waits(n) for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
+    assert retry_due(MAX_SKIP_ATTEMPTS - 1, failed, failed + timedelta(days=1))
+    assert not retry_due(MAX_SKIP_ATTEMPTS, failed, failed + timedelta(days=365))
 
 
 def test_parse_list_and_examine() -> None:
@@ -366,12 +391,15 @@ def test_connection_cut_mid_fetch_resumes(settings: Settings) -> None:
 
 
 @pytest.mark.integration
-def test_unreadable_message_is_recorded_and_skipped(settings: Settings) -> None:
+def test_unreadable_message_is_recorded_skipped_and_retried(
+    settings: Settings, tmp_path: Path
+) -> None:
     if os.geteuid() != 0:
         pytest.skip("needs root: Dovecot's user must be unable to read one file")
     with dovecot() as server:
         paths = [server.deliver("INBOX", make_message(n)) for n in range(10)]
         server.deliver("INBOX", b"\x00\xff this is not a mail message\r\n")
+        mode = paths[4].stat().st_mode
         paths[4].chmod(0)
         _configure(settings, server)
         archive = open_archive(settings)
@@ -389,8 +417,66 @@ def test_unreadable_message_is_recorded_and_skipped(settings: Settings) -> None:
                     )
                 ).all()
             assert [ref.endswith(";UID=5") for _stage, ref in errors] == [True]
+            [skipped] = _skipped(archive)
+            assert (skipped.uid, skipped.attempts) == (5, 1)
+
+            # A sync before the retry is due leaves it alone: no new fetch, no new error.
+            _sync_once(settings, archive)
+            assert [(s.uid, s.attempts) for s in _skipped(archive)] == [(5, 1)]
+            assert len(_fetch_errors(archive)) == 1
+
+            # Due and still unreadable: one more attempt, recorded.
+            _age_skipped(archive, minutes=2)
+            _sync_once(settings, archive)
+            assert [(s.uid, s.attempts) for s in _skipped(archive)] == [(5, 2)]
+            assert len(_fetch_errors(archive)) == 2
+            config = tmp_path / "govmail.toml"
+            config.write_text(
+                f'[storage]\ndata_dir = "{settings.storage.data_dir}"\n'
+                f'[database]\nurl = "{settings.database_url()}"\n',
+                encoding="utf-8",
+            )
+            shown = CliRunner().invoke(cli, ["-c", str(config), "imap", "status", "--json"])
+            [row] = json.loads(shown.stdout)["folders"]
+            [waiting] = row["skipped_messages"]
+            assert (row["skipped"], waiting["uid"], waiting["attempts"]) == (1, 5, 2)
+            assert waiting["given_up"] is False and waiting["error"]
+
+            # Readable again (the fault has passed): the next due sync archives it.
+            paths[4].chmod(mode)
+            _age_skipped(archive, minutes=5)
+            [outcome] = _sync_once(settings, archive)
+            assert outcome.error is None
+            assert _message_count(archive) == 11
+            assert _skipped(archive) == []
+            state = _states(archive)["INBOX"]
+            assert (state.last_uid, state.skipped, state.archived) == (11, 0, 11)
+            assert sum(_sightings(archive).values()) == 11
         finally:
             archive.close()
+
+
+def _skipped(archive) -> list[ImapSkippedMessage]:
+    with archive.sessions() as session:
+        return list(session.scalars(select(ImapSkippedMessage)))
+
+
+def _fetch_errors(archive) -> list[str]:
+    with archive.sessions() as session:
+        return list(
+            session.scalars(
+                select(IngestError.ref).where(
+                    IngestError.channel == "imap", IngestError.stage == "fetch"
+                )
+            )
+        )
+
+
+def _age_skipped(archive, minutes: int) -> None:
+    """As if the last failed fetch had been ``minutes`` ago."""
+    with archive.sessions() as session, session.begin():
+        for row in session.scalars(select(ImapSkippedMessage)):
+            row.last_at = row.last_at - timedelta(minutes=minutes)
 
 
 @pytest.mark.integration
