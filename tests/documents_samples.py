@@ -190,8 +190,13 @@ class SamplePki:
             self.sub_key,
             org="ỦY BAN NHÂN DÂN TỈNH NINH THUẬN",
         )
+        # Time-stamping authorities: one issued by the test CA, one nobody trusts.
+        self.tsa_key, self.rogue_tsa_key = key(), key()
+        self.tsa = self._cert("Dịch vụ cấp dấu thời gian", self.tsa_key, self.sub, self.sub_key,
+                              tsa=True)  # fmt: skip
+        self.rogue_tsa = self._cert("Rogue TSA", self.rogue_tsa_key, None, None, tsa=True)
 
-    def _cert(self, name, key, issuer, issuer_key, ca=False, org="Test PKI"):
+    def _cert(self, name, key, issuer, issuer_key, ca=False, org="Test PKI", tsa=False):
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes
         from cryptography.x509.oid import NameOID
@@ -228,6 +233,10 @@ class SamplePki:
                 critical=True,
             )
         )
+        if tsa:
+            builder = builder.add_extension(
+                x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
+            )
         return builder.sign(issuer_key or key, hashes.SHA256())
 
     def trust_dir(self, with_intermediate: bool = True) -> Path:
@@ -241,9 +250,17 @@ class SamplePki:
         return target
 
     def sign(
-        self, pdf: bytes, who: str = "person", field: str = "Signature1", cades: bool = False
+        self,
+        pdf: bytes,
+        who: str = "person",
+        field: str = "Signature1",
+        cades: bool = False,
+        stamped_at: datetime | None = None,
+        tsa: str = "tsa",
     ) -> bytes:
-        """Sign with only the signer's own certificate embedded (as real VN PDFs do)."""
+        """Sign with only the signer's own certificate embedded (as real VN PDFs do); with
+        ``stamped_at``, the signature also gets a timestamp token of that time from ``tsa``
+        (``tsa`` or ``rogue_tsa``)."""
         from asn1crypto import keys, x509
         from cryptography.hazmat.primitives.serialization import (
             Encoding,
@@ -270,9 +287,27 @@ class SamplePki:
             if cades
             else fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED,
         )
+        stamper = None
+        if stamped_at is not None:
+            from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+            tsa_cert = x509.Certificate.load(getattr(self, tsa).public_bytes(Encoding.DER))
+            tsa_key = getattr(self, f"{tsa}_key").private_bytes(
+                Encoding.DER, PrivateFormat.PKCS8, NoEncryption()
+            )
+            stamper = DummyTimeStamper(
+                tsa_cert=tsa_cert,
+                tsa_key=keys.PrivateKeyInfo.load(tsa_key),
+                certs_to_embed=SimpleCertificateStore.from_certs([tsa_cert]),
+                fixed_dt=stamped_at,
+            )
         out = io.BytesIO()
         signers.sign_pdf(
-            IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False), meta, signer=signer, output=out
+            IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False),
+            meta,
+            signer=signer,
+            timestamper=stamper,
+            output=out,
         )
         return out.getvalue()
 

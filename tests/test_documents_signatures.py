@@ -3,6 +3,7 @@ and the signed PDFs of the shared corpus."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,35 @@ def test_person_then_agency_both_valid_and_trusted(pki: SamplePki, signed_twice:
         assert sig["time"] and sig["time_source"] == "signer"
     assert report.signing_time is not None
     assert report.signing_time.isoformat() == person["time"]
+
+
+def test_a_trusted_timestamp_token_gives_the_signing_time(pki: SamplePki) -> None:
+    """The signer's own clock may be wrong (local time labelled UTC); the TSA's is not."""
+    stamped_at = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=7)
+    pdf = pki.sign(text_pdf(LETTER), "agency", cades=True, stamped_at=stamped_at)
+    report = check_pdf(pdf, str(pki.trust_dir()))
+    [sig] = report.signatures
+    assert (sig["valid"], sig["trusted"]) == (True, True)
+    assert sig["timestamp"]["tsa"] == "Dịch vụ cấp dấu thời gian"
+    assert sig["timestamp"] | {"time": None} == {
+        "time": None, "intact": True, "valid": True, "trusted": True,
+        "tsa": "Dịch vụ cấp dấu thời gian",
+    }  # fmt: skip
+    assert sig["time_source"] == "timestamp"
+    assert datetime.fromisoformat(sig["time"]) == stamped_at
+    assert report.signing_time == stamped_at
+
+
+def test_an_untrusted_timestamp_token_is_reported_but_not_believed(pki: SamplePki) -> None:
+    stamped_at = datetime.now(UTC).replace(microsecond=0) - timedelta(days=30)
+    pdf = pki.sign(text_pdf(LETTER), "agency", cades=True, stamped_at=stamped_at, tsa="rogue_tsa")
+    [sig] = check_pdf(pdf, str(pki.trust_dir())).signatures
+    assert sig["timestamp"]["tsa"] == "Rogue TSA"
+    # The token verifies (anyone can make one), but its TSA chains to no trust anchor.
+    assert (sig["timestamp"]["intact"], sig["timestamp"]["trusted"]) == (True, False)
+    assert datetime.fromisoformat(sig["timestamp"]["time"]) == stamped_at
+    assert sig["time_source"] == "signer"  # the signer's own claim, not the rogue's date
+    assert datetime.fromisoformat(sig["time"]) > stamped_at + timedelta(days=29)
 
 
 def test_text_is_still_read_from_a_signed_pdf(pki: SamplePki, signed_twice: bytes) -> None:

@@ -172,9 +172,12 @@ def _check_one(embedded, roots, others, trust_dir: str | None) -> dict[str, Any]
             "time": _iso(ts.timestamp),
             "intact": bool(ts.intact),
             "valid": bool(ts.valid),
+            "trusted": bool(ts.trusted),
             "tsa": _signer(getattr(ts, "signing_cert", None))["name"],
         }
-    if ts is not None and ts.intact and ts.valid:
+    # Anyone can make a timestamp token that verifies: only a TSA that chains to a trust
+    # anchor is believed over the signer's own clock.
+    if ts is not None and ts.intact and ts.valid and ts.trusted:
         item["time"], item["time_source"] = _iso(ts.timestamp), "timestamp"
     elif status.signer_reported_dt is not None:
         item["time"], item["time_source"] = _iso(status.signer_reported_dt), "signer"
