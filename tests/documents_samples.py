@@ -3,6 +3,7 @@ encodings, and PDFs signed by a throw-away test CA."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -233,6 +234,12 @@ class SamplePki:
                 critical=True,
             )
         )
+        if not ca:  # as VNPT-CA, Viettel-CA and the Government CA certificates do
+            point = x509.DistributionPoint(
+                full_name=[x509.UniformResourceIdentifier("http://ca.test/sub.crl")],
+                relative_name=None, reasons=None, crl_issuer=None,
+            )  # fmt: skip
+            builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
         if tsa:
             builder = builder.add_extension(
                 x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]), critical=True
@@ -249,6 +256,28 @@ class SamplePki:
             (target / "sub.crt").write_bytes(self.sub.public_bytes(Encoding.DER))
         return target
 
+    def crl(self, revoked: str | None = None, at: datetime | None = None) -> bytes:
+        """The intermediate CA's CRL (DER), listing ``revoked`` (``person`` or ``agency``)."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        now = datetime.now(UTC)
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.sub.subject)
+            .last_update(now - timedelta(minutes=5))
+            .next_update(now + timedelta(days=7))
+        )
+        if revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder()
+                .serial_number(getattr(self, revoked).serial_number)
+                .revocation_date(at or now - timedelta(hours=1))
+                .build()
+            )
+        return builder.sign(self.sub_key, hashes.SHA256()).public_bytes(Encoding.DER)
+
     def sign(
         self,
         pdf: bytes,
@@ -257,10 +286,14 @@ class SamplePki:
         cades: bool = False,
         stamped_at: datetime | None = None,
         tsa: str = "tsa",
+        crl: bytes | None = None,
+        archived_crl: bytes | None = None,
     ) -> bytes:
         """Sign with only the signer's own certificate embedded (as real VN PDFs do); with
         ``stamped_at``, the signature also gets a timestamp token of that time from ``tsa``
-        (``tsa`` or ``rogue_tsa``)."""
+        (``tsa`` or ``rogue_tsa``); with ``crl``, that CRL is then added to the PDF's
+        document security store, as long-term-validation services do; ``archived_crl`` goes
+        into the signature itself (adbe-revocationInfoArchival), as signing tools do."""
         from asn1crypto import keys, x509
         from cryptography.hazmat.primitives.serialization import (
             Encoding,
@@ -287,6 +320,21 @@ class SamplePki:
             if cades
             else fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED,
         )
+        if archived_crl is not None:
+            from pyhanko_certvalidator import ValidationContext
+
+            der = lambda c: x509.Certificate.load(c.public_bytes(Encoding.DER))  # noqa: E731
+            meta = dataclasses.replace(
+                meta,
+                embed_validation_info=True,
+                validation_context=ValidationContext(
+                    trust_roots=[der(self.root)],
+                    other_certs=[der(self.sub)],
+                    crls=[archived_crl],
+                    allow_fetching=False,
+                    revocation_mode="soft-fail",
+                ),
+            )
         stamper = None
         if stamped_at is not None:
             from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
@@ -309,6 +357,13 @@ class SamplePki:
             timestamper=stamper,
             output=out,
         )
+        if crl is not None:  # added afterwards, as a validation service updates the DSS
+            from asn1crypto import crl as asn1_crl
+            from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+            DocumentSecurityStore.add_dss(
+                out, None, crls=[asn1_crl.CertificateList.load(crl)], strict=False
+            )
         return out.getvalue()
 
 

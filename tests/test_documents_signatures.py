@@ -3,6 +3,7 @@ and the signed PDFs of the shared corpus."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -70,6 +71,43 @@ def test_an_untrusted_timestamp_token_is_reported_but_not_believed(pki: SamplePk
     assert datetime.fromisoformat(sig["timestamp"]["time"]) == stamped_at
     assert sig["time_source"] == "signer"  # the signer's own claim, not the rogue's date
     assert datetime.fromisoformat(sig["time"]) > stamped_at + timedelta(days=29)
+
+
+def test_a_certificate_revoked_before_signing_is_not_trusted(pki: SamplePki) -> None:
+    """The CRL travels in the PDF (long-term validation); nothing is fetched."""
+    pdf = pki.sign(text_pdf(LETTER), "agency", cades=True, crl=pki.crl(revoked="agency"))
+    report = check_pdf(pdf, str(pki.trust_dir()))
+    [sig] = report.signatures
+    assert (sig["intact"], sig["valid"]) == (True, True)  # the signed bytes are fine
+    assert (sig["trusted"], sig["revoked"]) == (False, True)
+    assert (report.valid, report.trusted) == (True, False)
+    assert "revoked" in report.reason
+
+
+def test_a_crl_that_lists_someone_else_keeps_the_signature_trusted(pki: SamplePki) -> None:
+    pdf = pki.sign(text_pdf(LETTER), "agency", cades=True, crl=pki.crl(revoked="person"))
+    report = check_pdf(pdf, str(pki.trust_dir()))
+    [sig] = report.signatures
+    assert (sig["trusted"], sig["revoked"], report.reason) == (True, False, None)
+
+
+def test_revocation_data_is_read_from_the_signature_and_from_the_dss(pki: SamplePki) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from archive.documents.signatures import (
+        _document_revocation_info,
+        _signature_revocation_info,
+    )
+
+    pdf = pki.sign(
+        text_pdf(LETTER), "agency", archived_crl=pki.crl(revoked="person"), crl=pki.crl()
+    )
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    [embedded] = reader.embedded_regular_signatures
+    assert len(_signature_revocation_info(embedded).crls) == 1
+    assert len(_document_revocation_info(reader).crls) == 1
+    [sig] = check_pdf(pdf, str(pki.trust_dir())).signatures
+    assert (sig["trusted"], sig["revoked"]) == (True, False)
 
 
 def test_text_is_still_read_from_a_signed_pdf(pki: SamplePki, signed_twice: bytes) -> None:

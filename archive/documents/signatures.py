@@ -51,13 +51,14 @@ def check_pdf(data: bytes, trust_dir: str | None) -> SignatureReport:
 
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     roots, others = load_trust(trust_dir)
+    stored = _document_revocation_info(reader)
     items = []
     for field_name, sig_obj in _signature_fields(reader):
         subfilter = str(sig_obj.get("/SubFilter", ""))
         if subfilter not in SUPPORTED:
             items.append(_unsupported(field_name, sig_obj, subfilter))
     for embedded in reader.embedded_regular_signatures:
-        items.append(_check_one(embedded, roots, others, trust_dir))
+        items.append(_check_one(embedded, roots, others, trust_dir, stored))
     items.sort(key=lambda s: s.get("signed_revision_end") or 0)
     return summarise(items, trust_dir)
 
@@ -119,7 +120,60 @@ def _unsupported(field_name: str, sig_obj, subfilter: str) -> dict[str, Any]:
     }
 
 
-def _check_one(embedded, roots, others, trust_dir: str | None) -> dict[str, Any]:
+@dataclass
+class RevocationInfo:
+    """CRLs and OCSP responses a PDF carries: its document security store (DSS, PAdES
+    long-term validation) and each signature's adbe-revocationInfoArchival attribute.
+    With no network, this is all the revocation checking there can be."""
+
+    crls: list = field(default_factory=list)
+    ocsps: list = field(default_factory=list)
+    certs: list = field(default_factory=list)
+
+    def plus(self, other: RevocationInfo) -> RevocationInfo:
+        return RevocationInfo(
+            self.crls + other.crls, self.ocsps + other.ocsps, self.certs + other.certs
+        )
+
+
+def _document_revocation_info(reader) -> RevocationInfo:
+    from asn1crypto import crl as asn1_crl
+    from asn1crypto import ocsp as asn1_ocsp
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+    except Exception:  # no DSS (most PDFs), or a malformed one: nothing to add
+        return RevocationInfo()
+    found = RevocationInfo()
+    try:
+        found.certs = list(dss.load_certs())
+        for ref in dss.crls:
+            found.crls.append(asn1_crl.CertificateList.load(ref.get_object().data))
+        for ref in dss.ocsps:
+            found.ocsps.append(asn1_ocsp.OCSPResponse.load(ref.get_object().data))
+    except Exception as exc:
+        log.info("unreadable revocation data in the DSS: %s", exc)
+    return found
+
+
+def _signature_revocation_info(embedded) -> RevocationInfo:
+    from pyhanko.sign.general import find_unique_cms_attribute
+
+    try:
+        archival = find_unique_cms_attribute(
+            embedded.signer_info["signed_attrs"], "adobe_revocation_info_archival"
+        )
+    except Exception:  # absent (most signatures) or malformed
+        return RevocationInfo()
+    crls = list(archival["crl"]) if archival["crl"].native is not None else []
+    ocsps = list(archival["ocsp"]) if archival["ocsp"].native is not None else []
+    return RevocationInfo(crls=crls, ocsps=ocsps)
+
+
+def _check_one(
+    embedded, roots, others, trust_dir: str | None, stored: RevocationInfo | None = None
+) -> dict[str, Any]:
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
@@ -141,11 +195,14 @@ def _check_one(embedded, roots, others, trust_dir: str | None) -> dict[str, Any]
     except Exception:
         item["signed_revision_end"] = None
     claimed = embedded.self_reported_timestamp
+    revinfo = (stored or RevocationInfo()).plus(_signature_revocation_info(embedded))
     context = ValidationContext(
         trust_roots=roots,
-        other_certs=others + list(embedded.other_embedded_certs),
+        other_certs=others + list(embedded.other_embedded_certs) + revinfo.certs,
+        crls=revinfo.crls,
+        ocsps=revinfo.ocsps,
         allow_fetching=False,
-        revocation_mode="soft-fail",
+        revocation_mode="soft-fail",  # what is embedded counts; nothing embedded is no fault
         moment=claimed or datetime.now(UTC),
         best_signature_time=claimed,
     )
@@ -162,7 +219,8 @@ def _check_one(embedded, roots, others, trust_dir: str | None) -> dict[str, Any]
         intact=bool(status.intact),
         valid=bool(status.intact and status.valid and not modified),
         modified_after_signing=modified,
-        trusted=bool(status.trusted),
+        trusted=bool(status.trusted) and not getattr(status, "revoked", False),
+        revoked=bool(getattr(status, "revoked", False)),
         coverage=status.coverage.name if status.coverage else None,
         changes=level,
     )
@@ -192,6 +250,8 @@ def _problem(status, modified: bool, trust_dir: str | None) -> str | None:
         return "the signature value does not verify"
     if modified:
         return "the document was changed after signing"
+    if getattr(status, "revoked", False):
+        return "the signer's certificate was revoked (revocation data in the PDF)"
     if not status.trusted:
         if not trust_dir:
             return "no trust anchors configured (documents.trust_anchors)"
