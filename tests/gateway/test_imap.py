@@ -430,14 +430,7 @@ def test_unreadable_message_is_recorded_skipped_and_retried(
             _sync_once(settings, archive)
             assert [(s.uid, s.attempts) for s in _skipped(archive)] == [(5, 2)]
             assert len(_fetch_errors(archive)) == 2
-            config = tmp_path / "govmail.toml"
-            config.write_text(
-                f'[storage]\ndata_dir = "{settings.storage.data_dir}"\n'
-                f'[database]\nurl = "{settings.database_url()}"\n',
-                encoding="utf-8",
-            )
-            shown = CliRunner().invoke(cli, ["-c", str(config), "imap", "status", "--json"])
-            [row] = json.loads(shown.stdout)["folders"]
+            [row] = _status_json(settings, tmp_path)["folders"]
             [waiting] = row["skipped_messages"]
             assert (row["skipped"], waiting["uid"], waiting["attempts"]) == (1, 5, 2)
             assert waiting["given_up"] is False and waiting["error"]
@@ -454,6 +447,19 @@ def test_unreadable_message_is_recorded_skipped_and_retried(
             assert sum(_sightings(archive).values()) == 11
         finally:
             archive.close()
+
+
+def _status_json(settings: Settings, tmp_path: Path) -> dict:
+    """``govmail imap status --json`` over the archive of ``settings``."""
+    config = tmp_path / "govmail.toml"
+    config.write_text(
+        f'[storage]\ndata_dir = "{settings.storage.data_dir}"\n'
+        f'[database]\nurl = "{settings.database_url()}"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["-c", str(config), "imap", "status", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
 
 
 def _skipped(archive) -> list[ImapSkippedMessage]:
@@ -537,17 +543,7 @@ def test_status_lists_folders(settings: Settings, tmp_path: Path) -> None:
             _sync_once(settings, archive)
         finally:
             archive.close()
-        config = tmp_path / "govmail.toml"
-        config.write_text(
-            f'[storage]\ndata_dir = "{settings.storage.data_dir}"\n'
-            f'[database]\nurl = "{settings.database_url()}"\n',
-            encoding="utf-8",
-        )
-        result = CliRunner().invoke(cli, ["-c", str(config), "imap", "status", "--json"])
-        assert result.exit_code == 0, result.output
-        import json
-
-        [row] = json.loads(result.stdout)["folders"]
+        [row] = _status_json(settings, tmp_path)["folders"]
         assert (row["account"], row["folder"], row["last_uid"], row["archived"]) == (
             "vanphong", "INBOX", 3, 3,
         )  # fmt: skip
