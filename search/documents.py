@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -133,20 +133,23 @@ def _blob_text(blobs: BlobStore, sha: str | None) -> str | None:
 def _attachment_texts(data: dict, blobs: BlobStore):
     """(file name, text, ocr, document row) per attachment. Text comes from the documents
     table (extraction, OCR); a plain-text attachment not read yet is read directly."""
-    for part in data["parts"]:
-        doc = data["documents"].get(part.sha256) if part.sha256 else None
+    for part, doc in _parts_and_documents(data):
         yield part.filename or "", _part_text(part, doc, blobs), bool(doc and doc.ocr), doc
 
 
 def _attachments_analysed(data: dict, blobs: BlobStore, analysed: Mapping[str, AnalysedText]):
     """As ``_attachment_texts``, with each text analysed (by an import worker if it was)."""
-    for part in data["parts"]:
-        doc = data["documents"].get(part.sha256) if part.sha256 else None
+    for part, doc in _parts_and_documents(data):
         found = analysed.get(doc.text_sha256) if doc is not None and doc.text_sha256 else None
         if found is None:
             text = _part_text(part, doc, blobs)
             found = analyse_text(text) if text else AnalysedText(0, "", "")
         yield part.filename or "", found, bool(doc and doc.ocr), doc
+
+
+def _parts_and_documents(data: dict) -> Iterator[tuple[Part, Document | None]]:
+    for part in data["parts"]:
+        yield part, data["documents"].get(part.sha256) if part.sha256 else None
 
 
 def _part_text(part: Part, doc: Document | None, blobs: BlobStore) -> str:

@@ -3,7 +3,6 @@ encodings, and PDFs signed by a throw-away test CA."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -256,7 +255,7 @@ class SamplePki:
             (target / "sub.crt").write_bytes(self.sub.public_bytes(Encoding.DER))
         return target
 
-    def crl(self, revoked: str | None = None, at: datetime | None = None) -> bytes:
+    def crl(self, revoked: str | None = None) -> bytes:
         """The intermediate CA's CRL (DER), listing ``revoked`` (``person`` or ``agency``)."""
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes
@@ -273,7 +272,7 @@ class SamplePki:
             builder = builder.add_revoked_certificate(
                 x509.RevokedCertificateBuilder()
                 .serial_number(getattr(self, revoked).serial_number)
-                .revocation_date(at or now - timedelta(hours=1))
+                .revocation_date(now - timedelta(hours=1))
                 .build()
             )
         return builder.sign(self.sub_key, hashes.SHA256()).public_bytes(Encoding.DER)
@@ -294,12 +293,6 @@ class SamplePki:
         (``tsa`` or ``rogue_tsa``); with ``crl``, that CRL is then added to the PDF's
         document security store, as long-term-validation services do; ``archived_crl`` goes
         into the signature itself (adbe-revocationInfoArchival), as signing tools do."""
-        from asn1crypto import keys, x509
-        from cryptography.hazmat.primitives.serialization import (
-            Encoding,
-            NoEncryption,
-            PrivateFormat,
-        )
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import fields, signers
         from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -308,44 +301,37 @@ class SamplePki:
             (self.person, self.person_key) if who == "person" else (self.agency, self.agency_key)
         )
         signer = signers.SimpleSigner(
-            signing_cert=x509.Certificate.load(cert.public_bytes(Encoding.DER)),
-            signing_key=keys.PrivateKeyInfo.load(
-                key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
-            ),
+            signing_cert=_asn1_cert(cert),
+            signing_key=_asn1_key(key),
             cert_registry=SimpleCertificateStore(),
         )
+        revinfo = {}
+        if archived_crl is not None:
+            from pyhanko_certvalidator import ValidationContext
+
+            revinfo["embed_validation_info"] = True
+            revinfo["validation_context"] = ValidationContext(
+                trust_roots=[_asn1_cert(self.root)],
+                other_certs=[_asn1_cert(self.sub)],
+                crls=[archived_crl],
+                allow_fetching=False,
+                revocation_mode="soft-fail",
+            )
         meta = signers.PdfSignatureMetadata(
             field_name=field,
             subfilter=fields.SigSeedSubFilter.PADES
             if cades
             else fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED,
+            **revinfo,
         )
-        if archived_crl is not None:
-            from pyhanko_certvalidator import ValidationContext
-
-            der = lambda c: x509.Certificate.load(c.public_bytes(Encoding.DER))  # noqa: E731
-            meta = dataclasses.replace(
-                meta,
-                embed_validation_info=True,
-                validation_context=ValidationContext(
-                    trust_roots=[der(self.root)],
-                    other_certs=[der(self.sub)],
-                    crls=[archived_crl],
-                    allow_fetching=False,
-                    revocation_mode="soft-fail",
-                ),
-            )
         stamper = None
         if stamped_at is not None:
             from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
-            tsa_cert = x509.Certificate.load(getattr(self, tsa).public_bytes(Encoding.DER))
-            tsa_key = getattr(self, f"{tsa}_key").private_bytes(
-                Encoding.DER, PrivateFormat.PKCS8, NoEncryption()
-            )
+            tsa_cert = _asn1_cert(getattr(self, tsa))
             stamper = DummyTimeStamper(
                 tsa_cert=tsa_cert,
-                tsa_key=keys.PrivateKeyInfo.load(tsa_key),
+                tsa_key=_asn1_key(getattr(self, f"{tsa}_key")),
                 certs_to_embed=SimpleCertificateStore.from_certs([tsa_cert]),
                 fixed_dt=stamped_at,
             )
@@ -365,6 +351,27 @@ class SamplePki:
                 out, None, crls=[asn1_crl.CertificateList.load(crl)], strict=False
             )
         return out.getvalue()
+
+
+def _asn1_cert(cert):
+    """A ``cryptography`` certificate as pyHanko takes it (asn1crypto)."""
+    from asn1crypto import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return x509.Certificate.load(cert.public_bytes(Encoding.DER))
+
+
+def _asn1_key(key):
+    from asn1crypto import keys
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+    )
+
+    return keys.PrivateKeyInfo.load(
+        key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+    )
 
 
 def modify_after_signing(pdf: bytes) -> bytes:

@@ -215,12 +215,13 @@ def _check_one(
         return item
     level = status.modification_level.name if status.modification_level else "NONE"
     modified = level not in _ALLOWED_CHANGES or status.docmdp_ok is False
+    revoked = bool(getattr(status, "revoked", False))
     item.update(
         intact=bool(status.intact),
         valid=bool(status.intact and status.valid and not modified),
         modified_after_signing=modified,
-        trusted=bool(status.trusted) and not getattr(status, "revoked", False),
-        revoked=bool(getattr(status, "revoked", False)),
+        trusted=bool(status.trusted) and not revoked,
+        revoked=revoked,
         coverage=status.coverage.name if status.coverage else None,
         changes=level,
     )
@@ -239,18 +240,18 @@ def _check_one(
         item["time"], item["time_source"] = _iso(ts.timestamp), "timestamp"
     elif status.signer_reported_dt is not None:
         item["time"], item["time_source"] = _iso(status.signer_reported_dt), "signer"
-    item["problem"] = _problem(status, modified, trust_dir)
+    item["problem"] = _problem(status, modified, revoked, trust_dir)
     return item
 
 
-def _problem(status, modified: bool, trust_dir: str | None) -> str | None:
+def _problem(status, modified: bool, revoked: bool, trust_dir: str | None) -> str | None:
     if not status.intact:
         return "the signed bytes were changed (digest mismatch)"
     if not status.valid:
         return "the signature value does not verify"
     if modified:
         return "the document was changed after signing"
-    if getattr(status, "revoked", False):
+    if revoked:
         return "the signer's certificate was revoked (revocation data in the PDF)"
     if not status.trusted:
         if not trust_dir:
