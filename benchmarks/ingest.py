@@ -6,6 +6,11 @@ on a fresh SQLite archive; we report messages/s, MB/s and the child's peak RSS.
 
     .venv/bin/python benchmarks/ingest.py --messages 3000
     .venv/bin/python benchmarks/ingest.py --messages 3000 --format maildir
+    .venv/bin/python benchmarks/ingest.py --messages 50000 --keep
+    sudo .venv/bin/python benchmarks/ingest.py --reuse /tmp/govmail-bench-XXXX --memory-limit 512
+
+``--memory-limit`` runs the import in a memory cgroup: the import, its workers and the page
+cache they cause together get that many MB (see ``memory_limit.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+
+from memory_limit import MemoryCgroup, Unavailable
 
 REPO = Path(__file__).resolve().parent.parent
 UD = (
@@ -163,6 +170,17 @@ def generate(folder: Path, n: int, seed: int, fmt: str) -> int:
     return total
 
 
+def reused_size(folder: Path, fmt: str) -> tuple[int, int]:
+    """(bytes, messages) of the mail a --keep run left in ``folder``."""
+    if fmt == "mbox":
+        path = folder / "bench.mbox"
+        with open(path, "rb") as fh:
+            count = sum(1 for line in fh if line.startswith(b"From bench@"))
+        return path.stat().st_size, count
+    sizes = [e.stat().st_size for e in os.scandir(folder / "Maildir" / "cur")]
+    return sum(sizes), len(sizes)
+
+
 def machine_cpu_seconds() -> float:
     """Busy CPU time of the whole machine (/proc/stat): the import's workers are forked by
     a fork server, not by the import, so its own child-process accounting misses them.
@@ -220,7 +238,9 @@ def anon_and_mapped_kb(pid: int) -> tuple[int, int]:
     return anon, max(found.get("Rss", 0) - anon, 0)
 
 
-def run_import(folder: Path, data_dir: Path, fmt: str) -> tuple[float, dict, int, int, float]:
+def run_import(
+    folder: Path, data_dir: Path, fmt: str, cgroup: MemoryCgroup | None = None
+) -> tuple[float, dict, int, int, float]:
     target = folder / ("bench.mbox" if fmt == "mbox" else "Maildir")
     env = os.environ | {"GOVMAIL_STORAGE__DATA_DIR": json.dumps(str(data_dir))}
     env.pop("GOVMAIL_DATABASE__URL", None)
@@ -235,6 +255,7 @@ def run_import(folder: Path, data_dir: Path, fmt: str) -> tuple[float, dict, int
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        preexec_fn=cgroup.enter if cgroup else None,
     ) as proc:
         tree_peak = 0
         while proc.poll() is None:  # the workers' memory too, sampled ten times a second
@@ -246,7 +267,8 @@ def run_import(folder: Path, data_dir: Path, fmt: str) -> tuple[float, dict, int
         stdout = proc.stdout.read() if proc.stdout else b""
     elapsed = time.perf_counter() - start
     if proc.returncode:
-        raise SystemExit(f"govmail import failed (exit {proc.returncode})")
+        killed = f", {cgroup.oom_kills()} OOM kills in the cgroup" if cgroup else ""
+        raise SystemExit(f"govmail import failed (exit {proc.returncode}{killed})")
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     cpu = machine_cpu_seconds() - cpu_before  # less noisy than the rate
     return elapsed, json.loads(stdout), max(peak_kb, before), tree_peak, cpu
@@ -258,18 +280,43 @@ def main() -> None:
     parser.add_argument("--format", choices=["mbox", "maildir"], default="maildir")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="DIR",
+        help="import the messages a --keep run left in DIR instead of generating new ones",
+    )
+    parser.add_argument(
+        "--memory-limit",
+        type=int,
+        metavar="MB",
+        help="run the import in a memory cgroup of MB (needs root): page cache included",
+    )
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="govmail-bench-"))
+    cgroup = None
+    if args.memory_limit:
+        try:
+            cgroup = MemoryCgroup.create(args.memory_limit)
+        except Unavailable as exc:
+            hint = "run as root on a host with a cgroup memory controller"
+            raise SystemExit(f"--memory-limit: {exc} ({hint})") from None
+    tmp = args.reuse or Path(tempfile.mkdtemp(prefix="govmail-bench-"))
     try:
         t0 = time.perf_counter()
-        raw_bytes = generate(tmp, args.messages, args.seed, args.format)
-        gen = time.perf_counter() - t0
-        elapsed, summary, peak_kb, tree_kb, cpu = run_import(tmp, tmp / "var", args.format)
+        if args.reuse:
+            shutil.rmtree(tmp / "var", ignore_errors=True)  # a fresh archive, the same mail
+            raw_bytes, count = reused_size(tmp, args.format)
+            print(f"reusing {count} messages, {raw_bytes / 1e6:.1f} MB, in {tmp}")
+        else:
+            raw_bytes = generate(tmp, args.messages, args.seed, args.format)
+            count = args.messages
+            gen = time.perf_counter() - t0
+            print(
+                f"generated {count} messages, {raw_bytes / 1e6:.1f} MB "
+                f"(avg {raw_bytes / count / 1024:.0f} KB) in {gen:.1f} s"
+            )
+        elapsed, summary, peak_kb, tree_kb, cpu = run_import(tmp, tmp / "var", args.format, cgroup)
         n = summary["messages_new"]
-        print(
-            f"generated {args.messages} messages, {raw_bytes / 1e6:.1f} MB "
-            f"(avg {raw_bytes / args.messages / 1024:.0f} KB) in {gen:.1f} s"
-        )
         print(
             f"govmail import ({args.format}, SQLite, {os.cpu_count()} CPUs): "
             f"{n} new messages, {summary['attachments']} attachments in {elapsed:.2f} s"
@@ -288,8 +335,15 @@ def main() -> None:
             f"({cpu / elapsed:.2f} cores busy)"
         )
         print(f"  vs piler's published ~40 messages/s (100 KB, 2 vCPU): {n / elapsed / 40:.1f}x")
+        if cgroup:
+            print(
+                f"  memory cgroup of {cgroup.limit_mb} MB: peak {cgroup.peak_mb():,.0f} MB "
+                f"(processes and their page cache), {cgroup.oom_kills()} OOM kills"
+            )
     finally:
-        if args.keep:
+        if cgroup:
+            cgroup.remove()
+        if args.keep or args.reuse:
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
