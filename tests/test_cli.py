@@ -19,13 +19,16 @@ from config import Settings
 from tests.test_ingest import _vn_message
 
 
-@pytest.fixture
-def run(settings: Settings):
-    env = {
+def _env(settings: Settings) -> dict[str, str]:
+    return {
         "GOVMAIL_STORAGE__DATA_DIR": json.dumps(str(settings.storage.data_dir)),
         "GOVMAIL_DATABASE__URL": json.dumps(settings.database.url),
     }
-    runner = CliRunner(env=env)
+
+
+@pytest.fixture
+def run(settings: Settings):
+    runner = CliRunner(env=_env(settings))
 
     def _run(*args: str, code: int = 0) -> str:
         result = runner.invoke(cli, list(args), catch_exceptions=False)
@@ -116,6 +119,16 @@ def test_import_of_a_missing_path_is_a_usage_error(run, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["import", str(tmp_path / "nope")])
     assert result.exit_code == 2
     assert "no such file or directory" in result.output
+
+
+def test_import_of_an_empty_folder_says_nothing_was_found(
+    run, settings: Settings, tmp_path: Path
+) -> None:
+    (tmp_path / "drop").mkdir()
+    result = CliRunner(env=_env(settings)).invoke(cli, ["import", str(tmp_path / "drop")])
+    assert result.exit_code == 0  # an empty drop folder is not a failure for a cron job
+    assert f"no mail found in {tmp_path / 'drop'}" in " ".join(result.stderr.split())
+    assert json.loads(run("import", "--json", str(tmp_path / "drop")))["messages_new"] == 0
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:

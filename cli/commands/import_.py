@@ -61,6 +61,9 @@ def command(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
         print_json(data)
     else:
         _print_summary(app, summary)
+    if not any(data[k] for k in ("messages_new", "messages_existing", "skipped", "unreadable")):
+        shown = ", ".join(str(p) for p in paths[:3]) + (" …" if len(paths) > 3 else "")
+        app.err.print(f"Nothing imported: no mail found in {shown}")
     if data["unreadable"]:
         raise SystemExit(EXIT_FAILURE)
 
