@@ -54,7 +54,7 @@ def run_import(
     pending: dict[str, ImportItem] = {}
 
     def messages() -> Iterator[tuple[bytes, Source]]:
-        for item in read(entries):
+        for item in read(entries, ceiling=2 * archive.settings.limits.max_message_bytes):
             counts = summary.by_format.setdefault(item.fmt, FormatCounts())
             if item.raw is None:
                 if item.skipped:

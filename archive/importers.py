@@ -1,4 +1,5 @@
-"""Find messages in files: single .eml/.msg files, directories, mbox files, Maildir folders.
+"""Find messages in files: single .eml/.msg files, directories, mbox files, Maildir folders,
+tar archives of them (a Zimbra or webmail export), each possibly gzip/bzip2/xz-compressed.
 
 Formats are recognised by content, not by name. A file named on the command line is always
 imported; in a directory walk, files that do not look like mail are skipped and reported.
@@ -6,16 +7,29 @@ imported; in a directory walk, files that do not look like mail are skipped and 
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
+import lzma
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+import tarfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from archive.filetype import OLE_MAGIC
 
 _HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:")
+# A field every message carries one of; a first line like '{"folder":' alone (a JSON file)
+# also has the shape of a header line.
+_MAIL_FIELD = re.compile(
+    rb"^(?:from|to|cc|date|subject|message-id|received|return-path|delivered-to|sender|"
+    rb"reply-to|mime-version|content-type|x-[!-9;-~]+)[ \t]*:",
+    re.IGNORECASE | re.MULTILINE,
+)
 # An mbox separator: "From " + sender + asctime date (strict, so body lines are not split).
 _FROM_LINE = re.compile(
     rb"^From \S*\s+(?:[A-Z][a-z]{2} )?[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d(?::\d\d)? "
@@ -25,6 +39,13 @@ _ESCAPED_FROM = re.compile(rb"^>+From ")
 _BOM = b"\xef\xbb\xbf"
 _SNIFF = 4096
 MAIL_SUFFIXES = {".eml", ".msg", ".mbox", ".mbx"}
+# Compressed files by their first bytes, and the stdlib reader that streams them.
+_PACKERS: dict[bytes, Callable[[BinaryIO], BinaryIO]] = {  # closed with the file they wrap
+    b"\x1f\x8b": lambda fh: gzip.GzipFile(fileobj=fh),
+    b"BZh": lambda fh: bz2.BZ2File(fh),
+    b"\xfd7zXZ\x00": lambda fh: lzma.LZMAFile(fh),  # noqa: SIM115
+}
+_PACKED_SUFFIXES = {".gz", ".tgz", ".bz2", ".tbz", ".tbz2", ".xz", ".txz"}
 
 
 @dataclass(frozen=True)
@@ -42,9 +63,10 @@ class ImportItem:
 @dataclass(frozen=True)
 class PlanEntry:
     path: Path
-    fmt: str  # eml | msg | mbox | maildir | skip | error (unsniffed while sizing: "")
+    fmt: str  # eml | msg | mbox | tar | maildir | skip | error (unsniffed while sizing: "")
     size: int
     note: str | None = None
+    packed: bool = False  # compressed on disk: read through its decompressor
 
 
 @dataclass(frozen=True)
@@ -130,9 +152,18 @@ def _plan_file(path: Path, explicit: bool, sniffing: bool = True) -> PlanEntry:
     try:
         with open(path, "rb") as fh:
             head = fh.read(_SNIFF)
+            packed = _packer(head)
+            if packed:
+                fh.seek(0)
+                head = _unpacked_head(packed(fh))
     except OSError as exc:
         return PlanEntry(path, "error", size, f"cannot read: {exc.strerror}")
-    fmt = sniff(head, path.suffix.lower())
+    suffix = path.suffix.lower()
+    if packed:
+        suffix = Path(path.stem).suffix.lower() if suffix in _PACKED_SUFFIXES else ""
+    fmt = "tar" if _is_tar(head) else sniff(head, suffix)
+    if fmt is not None and packed:
+        return PlanEntry(path, fmt, size, packed=True)
     if fmt is None:
         if explicit:
             return PlanEntry(path, "eml", size)
@@ -148,11 +179,33 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
     text = text.lstrip(b"\r\n")
     if _FROM_LINE.match(text):
         return "mbox" if _looks_like_mbox(head, suffix) else "eml"
-    if _HEADER_LINE.match(text) or text.startswith(b"From "):
+    if (_HEADER_LINE.match(text) and _MAIL_FIELD.search(text)) or text.startswith(b"From "):
         return "eml"
     if suffix in (".eml",):
         return "eml"
     return None
+
+
+def _packer(head: bytes) -> Callable[[BinaryIO], BinaryIO] | None:
+    return next((opener for magic, opener in _PACKERS.items() if head.startswith(magic)), None)
+
+
+def _unpacked_head(stream: BinaryIO) -> bytes:
+    """The first bytes of a compressed file, or b"" if it is not what its magic says."""
+    try:
+        return stream.read(_SNIFF)
+    except (OSError, EOFError, lzma.LZMAError, ValueError):
+        return b""
+
+
+def _is_tar(head: bytes) -> bool:
+    if head[257:262] != b"ustar":
+        return False
+    try:  # a first header whose checksum holds, not mail that happens to say "ustar"
+        tarfile.TarInfo.frombuf(head[:512], "utf-8", "surrogateescape")
+    except tarfile.HeaderError:
+        return False
+    return True
 
 
 def _looks_like_mbox(head: bytes, suffix: str) -> bool:
@@ -161,16 +214,21 @@ def _looks_like_mbox(head: bytes, suffix: str) -> bool:
     return any(_FROM_LINE.match(line) for line in head.split(b"\n")[1:])
 
 
-def read(entries: Iterable[PlanEntry]) -> Iterator[ImportItem]:
-    """The messages of a plan, one at a time (an mbox is streamed, never loaded whole)."""
+def read(entries: Iterable[PlanEntry], ceiling: int | None = None) -> Iterator[ImportItem]:
+    """The messages of a plan, one at a time (an mbox is streamed, never loaded whole).
+
+    A message over ``ceiling`` bytes (decompressed) is reported, not loaded: a 5 GB file
+    named .eml, or a small .gz that expands without end, must not exhaust the memory."""
     for entry in entries:
         ref = str(entry.path)
         if entry.fmt == "skip":
             yield ImportItem(ref, "skip", entry.size, skipped=entry.note)
         elif entry.fmt == "error":
             yield ImportItem(ref, "error", entry.size, error=entry.note)
-        elif entry.fmt == "mbox":
-            yield from _read_mbox(entry)
+        elif entry.fmt in ("mbox", "tar") or entry.packed:
+            yield from _read_stream(entry, ceiling)
+        elif ceiling is not None and entry.size > ceiling:
+            yield ImportItem(ref, entry.fmt, entry.size, error=_too_big(ceiling))
         else:
             try:
                 raw = entry.path.read_bytes()
@@ -180,40 +238,118 @@ def read(entries: Iterable[PlanEntry]) -> Iterator[ImportItem]:
             yield ImportItem(ref, entry.fmt, entry.size, raw=raw)
 
 
-def _read_mbox(entry: PlanEntry) -> Iterator[ImportItem]:
+def _too_big(ceiling: int) -> str:
+    return f"not read: a message of over {ceiling:,} bytes (twice limits.max_message_bytes)"
+
+
+def _read_stream(entry: PlanEntry, ceiling: int | None) -> Iterator[ImportItem]:
+    """An mbox or tar file, or a compressed message, streamed: a bad byte half-way through
+    (a truncated download) ends that file with an error item, not the import."""
     ref = str(entry.path)
     try:
         fh = open(entry.path, "rb")  # noqa: SIM115 - closed below, streamed meanwhile
     except OSError as exc:
-        yield ImportItem(ref, "mbox", entry.size, error=f"cannot read: {exc.strerror}")
+        yield ImportItem(ref, entry.fmt, entry.size, error=f"cannot read: {exc.strerror}")
         return
     with fh:
-        lines: list[bytes] = []
-        consumed = 0
-        index = 0
-        previous_blank = True
-        for line in fh:
-            if previous_blank and _FROM_LINE.match(line):
-                if lines:
-                    index += 1
-                    yield _mbox_item(ref, index, lines, consumed)
-                    consumed = 0
-                lines = []
-                consumed += len(line)
-                previous_blank = False
-                continue
-            consumed += len(line)
-            previous_blank = line in (b"\n", b"\r\n")
+        opener = _packer(fh.read(_SNIFF)) if entry.packed else None
+        fh.seek(0)
+        source = opener(fh) if opener else fh
+        position = _Position(fh)
+        try:
+            if entry.fmt == "tar":
+                yield from _tar_items(ref, source, position, ceiling)
+            elif entry.fmt == "mbox":
+                yield from _mbox_items(ref, source, position, ceiling)
+            else:
+                raw = source.read(-1 if ceiling is None else ceiling + 1)
+                if ceiling is not None and len(raw) > ceiling:
+                    yield ImportItem(ref, entry.fmt, entry.size, error=_too_big(ceiling))
+                else:
+                    yield ImportItem(ref, entry.fmt, entry.size, raw=raw)
+        except (OSError, EOFError, lzma.LZMAError, tarfile.TarError, ValueError) as exc:
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            yield ImportItem(ref, entry.fmt, position.step(), error=f"cannot read: {detail}")
+
+
+class _Position:
+    """Bytes of the file on disk read since the last item: the progress of a stream whose
+    decompressed size is unknown until its end."""
+
+    def __init__(self, fh: BinaryIO):
+        self.fh = fh
+        self.done = 0
+
+    def step(self) -> int:
+        now = self.fh.tell()
+        step, self.done = max(now - self.done, 0), now
+        return step
+
+
+def _mbox_items(
+    ref: str, fh: BinaryIO, position: _Position, ceiling: int | None = None
+) -> Iterator[ImportItem]:
+    lines: list[bytes] = []
+    held = 0  # bytes in lines; past the ceiling the message's lines are dropped
+    index = 0
+    previous_blank = True
+    for line in fh:
+        if previous_blank and _FROM_LINE.match(line):
+            if lines or held:
+                index += 1
+                yield _mbox_item(ref, index, lines, position, held, ceiling)
+            lines, held = [], 0
+            previous_blank = False
+            continue
+        previous_blank = line in (b"\n", b"\r\n")
+        held += len(line)
+        if ceiling is not None and held > ceiling:
+            lines = []
+        else:
             lines.append(line[1:] if _ESCAPED_FROM.match(line) else line)
-        if lines:
-            index += 1
-            yield _mbox_item(ref, index, lines, consumed)
+    if lines or held:
+        index += 1
+        yield _mbox_item(ref, index, lines, position, held, ceiling)
 
 
-def _mbox_item(ref: str, index: int, lines: list[bytes], consumed: int) -> ImportItem:
+def _mbox_item(
+    ref: str, index: int, lines: list[bytes], position: _Position, held: int, ceiling: int | None
+) -> ImportItem:
+    if ceiling is not None and held > ceiling:
+        return ImportItem(f"{ref}#{index}", "mbox", position.step(), error=_too_big(ceiling))
     if lines and lines[-1] in (b"\n", b"\r\n"):  # the blank line before the next separator
         lines = lines[:-1]
-    return ImportItem(f"{ref}#{index}", "mbox", consumed, raw=b"".join(lines))
+    return ImportItem(f"{ref}#{index}", "mbox", position.step(), raw=b"".join(lines))
+
+
+def _tar_items(
+    ref: str, fh: BinaryIO, position: _Position, ceiling: int | None
+) -> Iterator[ImportItem]:
+    """The mail in a tar archive, member by member (a Zimbra export holds .eml files and
+    .meta files beside them; what does not look like mail is reported as skipped)."""
+    seen: set[str] = set()
+    with tarfile.open(fileobj=fh, mode="r|") as tar:
+        for member in tar:
+            if not member.isfile():
+                continue
+            name = member.name if member.name not in seen else f"{member.name}@{len(seen)}"
+            seen.add(name)
+            member_ref = f"{ref}#{name}"
+            if ceiling is not None and member.size > ceiling:
+                yield ImportItem(member_ref, "tar", position.step(), error=_too_big(ceiling))
+                continue
+            member_fh = tar.extractfile(member)
+            data = member_fh.read() if member_fh else b""
+            fmt = sniff(data[:_SNIFF], Path(member.name).suffix.lower())
+            if fmt == "mbox":
+                step = position.step()  # counted once, with the mbox's first message
+                inner = _mbox_items(member_ref, io.BytesIO(data), _Position(io.BytesIO()))
+                for k, item in enumerate(inner):
+                    yield ImportItem(item.ref, "tar", 0 if k else step, raw=item.raw)
+            elif fmt is None:
+                yield ImportItem(member_ref, "tar", position.step(), skipped="not mail")
+            else:
+                yield ImportItem(member_ref, "tar", position.step(), raw=data)
 
 
 def _size(path: Path) -> int:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
 import json
+import lzma
 import os
 import signal
 import subprocess
 import sys
+import tarfile
 import time
 import tracemalloc
 from email.message import EmailMessage
@@ -60,6 +65,7 @@ def test_sniff_recognises_formats_by_content() -> None:
     assert sniff(b"%PDF-1.4\n") is None
     assert sniff(b"# README\nsome: text") is None
     assert sniff(b"anything", ".eml") == "eml"
+    assert sniff(b'{"folder":"Inbox","flags":"u"}', ".meta") is None  # a header's shape only
 
 
 def test_mbox_maildir_directories_and_msg(archive: Archive, tmp_path: Path) -> None:
@@ -96,6 +102,99 @@ def test_mbox_maildir_directories_and_msg(archive: Archive, tmp_path: Path) -> N
     assert b"\nFrom the desk" in stored
     again = run_import(archive, plan([tmp_path])).as_dict()
     assert again["messages_new"] == 0 and again["messages_existing"] == 8
+
+
+def _tar(path: Path, members: dict[str, bytes], compress: str = "gz") -> None:
+    with tarfile.open(path, f"w:{compress}") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+def test_tar_exports_and_compressed_mail(archive: Archive, tmp_path: Path) -> None:
+    """A Zimbra-style .tgz (messages beside .meta files) and gzip/bzip2/xz mail files are
+    read in place; the archived bytes are the messages', not the compressed file's."""
+    mails = [_eml(i) for i in range(8)]
+    mbox = tmp_path / "box.mbox"
+    _mbox(mbox, mails[2:4])
+    _tar(
+        tmp_path / "export.tgz",
+        {
+            "Inbox/0001.eml": mails[0],
+            "Inbox/0001.eml.meta": b'{"folder":"Inbox","flags":"u"}',
+            "Sent/0002.eml": mails[1],
+            "Old/box.mbox": mbox.read_bytes(),
+        },
+    )
+    mbox.unlink()
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "a.eml.gz").write_bytes(gzip.compress(mails[4]))
+    (drop / "b.eml.bz2").write_bytes(bz2.compress(mails[5]))
+    _mbox(tmp_path / "m.mbox", mails[6:8])
+    (drop / "m.mbox.xz").write_bytes(lzma.compress((tmp_path / "m.mbox").read_bytes()))
+    (tmp_path / "m.mbox").unlink()
+    (drop / "photos.tar.gz").write_bytes(b"")  # named like an archive, but empty: not mail
+    (drop / "report.pdf.gz").write_bytes(gzip.compress(b"%PDF-1.4\n"))
+
+    entries = plan([tmp_path / "export.tgz", drop])
+    summary = run_import(archive, entries)
+    data = summary.as_dict()
+    assert data["by_format"]["tar"]["messages_new"] == 4  # two .eml, two in the mbox
+    assert data["by_format"]["tar"]["skipped"] == 1  # the .meta file
+    assert data["by_format"]["eml"]["messages_new"] == 2
+    assert data["by_format"]["mbox"]["messages_new"] == 2
+    assert data["messages_new"] == 8 and data["skipped"] == 3  # .meta, empty file, pdf.gz
+    assert data["bytes_read"] == entries.total_bytes  # progress ends at 100 %
+    refs = dict(summary.problems)
+    assert refs[f"{tmp_path / 'export.tgz'}#Inbox/0001.eml.meta"] == "skipped: not mail"
+    with archive.sessions() as s:
+        stored = s.scalars(select(Message.sha256).where(Message.subject == "Thư số 5")).one()
+    assert archive.blobs.get(stored) == mails[5]
+    # The same messages given plain are the ones already archived.
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    for i in (0, 1, 4, 5):
+        (loose / f"{i}.eml").write_bytes(mails[i])
+    again = run_import(archive, plan([loose])).as_dict()
+    assert (again["messages_new"], again["messages_existing"]) == (0, 4)
+
+
+def test_truncated_archive_keeps_what_came_before_and_reports_the_rest(
+    archive: Archive, tmp_path: Path
+) -> None:
+    whole = tmp_path / "whole.tgz"
+    _tar(whole, {f"m/{i}.eml": _eml(i, "x" * 4000) for i in range(20)})
+    cut = tmp_path / "cut.tgz"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])  # a broken download
+    summary = run_import(archive, plan([cut])).as_dict()
+    assert 0 < summary["messages_new"] < 20
+    assert summary["unreadable"] == 1
+    assert summary["problems"][-1]["ref"] == str(cut)
+    assert summary["problems"][-1]["problem"].startswith("cannot read")
+
+
+def test_messages_over_twice_the_limit_are_reported_not_loaded(
+    archive: Archive, tmp_path: Path
+) -> None:
+    archive.settings.limits.max_message_bytes = 4096  # read at most 8,192 per message
+    big = _eml(1, "x" * 20_000)
+    _mbox(tmp_path / "box.mbox", [_eml(0), big, _eml(2)])
+    (tmp_path / "bomb.eml.gz").write_bytes(gzip.compress(_eml(3, "0" * 5_000_000)))
+    (tmp_path / "over.eml").write_bytes(_eml(4, "y" * 5_000))  # over the limit, under twice
+    entries = plan([tmp_path / "box.mbox", tmp_path / "bomb.eml.gz", tmp_path / "over.eml"])
+    summary = run_import(archive, entries).as_dict()
+    assert summary["by_format"]["mbox"]["messages_new"] == 2
+    assert summary["unreadable"] == 2
+    problems = {p["ref"]: p["problem"] for p in summary["problems"]}
+    for ref in (f"{tmp_path / 'box.mbox'}#2", str(tmp_path / "bomb.eml.gz")):
+        assert problems[ref].startswith("not read: a message of over 8,192 bytes")
+    assert "over limits.max_message_bytes" in problems[str(tmp_path / "over.eml")]
+    assert summary["bytes_read"] == entries.total_bytes
+    with archive.sessions() as s:
+        subjects = set(s.scalars(select(Message.subject)).all())
+    assert subjects == {"Thư số 0", "Thư số 2", None}  # the oversize one: raw, unparsed
 
 
 def test_plan_keeps_a_total_not_the_entries(tmp_path: Path) -> None:

@@ -24,7 +24,8 @@ from cli.output import print_json
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @pass_app
 def command(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
-    """Archive messages from files: .eml, Outlook .msg, mbox, Maildir, or directories of them.
+    """Archive messages from files: .eml, Outlook .msg, mbox, Maildir, directories of them,
+    and tar archives (a Zimbra export); any of these may be gzip, bzip2 or xz compressed.
 
     Formats are recognised by content. Importing the same messages again adds nothing.
     A message that cannot be parsed is still archived, raw, with its parse error.
@@ -32,7 +33,8 @@ def command(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
     \b
     Examples:
       govmail import mail.eml note.msg
-      govmail import ~/Maildir /srv/export/2023.mbox
+      govmail import ~/Maildir /srv/export/2023.mbox.gz
+      govmail import zimbra-vanthu.tgz
       govmail import --json backups/ | jq .messages_new
     """
     from archive.bulk_import import run_import

@@ -11,7 +11,10 @@ class LimitsSettings(Section):
     """Bounds on what one message may make govmail do."""
 
     max_message_bytes: int = Field(
-        50 * MiB, ge=1024, description="Largest raw message accepted or imported."
+        50 * MiB,
+        ge=1024,
+        description="Largest raw message accepted or imported (an import archives larger "
+        "ones raw, unparsed, and reports those over twice this unread).",
     )
     max_nesting_depth: int = Field(
         5, ge=0, le=50, description="How deep nested messages and archives are unpacked."
