@@ -1,5 +1,6 @@
 """Find messages in files: single .eml/.msg files, directories, mbox files, Maildir folders,
-tar archives of them (a Zimbra or webmail export), each possibly gzip/bzip2/xz-compressed.
+tar and ZIP archives of them (a Zimbra or mail-client export); gzip/bzip2/xz-compressed
+files are read through their decompressor.
 
 Formats are recognised by content, not by name. A file named on the command line is always
 imported; in a directory walk, files that do not look like mail are skipped and reported.
@@ -8,13 +9,14 @@ imported; in a directory walk, files that do not look like mail are skipped and 
 from __future__ import annotations
 
 import bz2
+import dataclasses
 import gzip
-import io
 import lzma
 import os
 import re
 import stat
 import tarfile
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +65,7 @@ class ImportItem:
 @dataclass(frozen=True)
 class PlanEntry:
     path: Path
-    fmt: str  # eml | msg | mbox | tar | maildir | skip | error (unsniffed while sizing: "")
+    fmt: str  # eml | msg | mbox | tar | zip | maildir | skip | error (unsniffed: "")
     size: int
     note: str | None = None
     packed: bool = False  # compressed on disk: read through its decompressor
@@ -161,7 +163,12 @@ def _plan_file(path: Path, explicit: bool, sniffing: bool = True) -> PlanEntry:
     suffix = path.suffix.lower()
     if packed:
         suffix = Path(path.stem).suffix.lower() if suffix in _PACKED_SUFFIXES else ""
-    fmt = "tar" if _is_tar(head) else sniff(head, suffix)
+    if _is_tar(head):
+        fmt = "tar"
+    elif head.startswith(b"PK\x03\x04") and not packed:
+        fmt = "zip" if _zip_holds_mail(path) else None
+    else:
+        fmt = sniff(head, suffix)
     if fmt is not None and packed:
         return PlanEntry(path, fmt, size, packed=True)
     if fmt is None:
@@ -198,6 +205,20 @@ def _unpacked_head(stream: BinaryIO) -> bytes:
         return b""
 
 
+def _zip_holds_mail(path: Path, look_at: int = 20) -> bool:
+    """A ZIP of messages (an export), not a document or a ZIP of documents."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = [i for i in zf.infolist() if not i.is_dir()][:look_at]
+            for info in members:
+                with zf.open(info) as fh:
+                    if sniff(fh.read(_SNIFF), Path(info.filename).suffix.lower()):
+                        return True
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
+        return False
+    return False
+
+
 def _is_tar(head: bytes) -> bool:
     if head[257:262] != b"ustar":
         return False
@@ -227,6 +248,8 @@ def read(entries: Iterable[PlanEntry], ceiling: int | None = None) -> Iterator[I
             yield ImportItem(ref, "error", entry.size, error=entry.note)
         elif entry.fmt in ("mbox", "tar") or entry.packed:
             yield from _read_stream(entry, ceiling)
+        elif entry.fmt == "zip":
+            yield from _zip_items(entry, ceiling)
         elif ceiling is not None and entry.size > ceiling:
             yield ImportItem(ref, entry.fmt, entry.size, error=_too_big(ceiling))
         else:
@@ -287,7 +310,7 @@ class _Position:
 
 
 def _mbox_items(
-    ref: str, fh: BinaryIO, position: _Position, ceiling: int | None = None
+    ref: str, fh: BinaryIO, position: _Position | _Once, ceiling: int | None = None
 ) -> Iterator[ImportItem]:
     lines: list[bytes] = []
     held = 0  # bytes in lines; past the ceiling the message's lines are dropped
@@ -313,7 +336,12 @@ def _mbox_items(
 
 
 def _mbox_item(
-    ref: str, index: int, lines: list[bytes], position: _Position, held: int, ceiling: int | None
+    ref: str,
+    index: int,
+    lines: list[bytes],
+    position: _Position | _Once,
+    held: int,
+    ceiling: int | None,
 ) -> ImportItem:
     if ceiling is not None and held > ceiling:
         return ImportItem(f"{ref}#{index}", "mbox", position.step(), error=_too_big(ceiling))
@@ -330,26 +358,78 @@ def _tar_items(
     seen: set[str] = set()
     with tarfile.open(fileobj=fh, mode="r|") as tar:
         for member in tar:
-            if not member.isfile():
+            member_fh = tar.extractfile(member) if member.isfile() else None
+            if member_fh is None:
                 continue
             name = member.name if member.name not in seen else f"{member.name}@{len(seen)}"
             seen.add(name)
-            member_ref = f"{ref}#{name}"
-            if ceiling is not None and member.size > ceiling:
-                yield ImportItem(member_ref, "tar", position.step(), error=_too_big(ceiling))
-                continue
-            member_fh = tar.extractfile(member)
-            data = member_fh.read() if member_fh else b""
-            fmt = sniff(data[:_SNIFF], Path(member.name).suffix.lower())
-            if fmt == "mbox":
-                step = position.step()  # counted once, with the mbox's first message
-                inner = _mbox_items(member_ref, io.BytesIO(data), _Position(io.BytesIO()))
-                for k, item in enumerate(inner):
-                    yield ImportItem(item.ref, "tar", 0 if k else step, raw=item.raw)
-            elif fmt is None:
-                yield ImportItem(member_ref, "tar", position.step(), skipped="not mail")
-            else:
-                yield ImportItem(member_ref, "tar", position.step(), raw=data)
+            head = member_fh.peek(_SNIFF)[:_SNIFF]
+            yield from _member_items(f"{ref}#{name}", "tar", member_fh, head, position, ceiling)
+
+
+def _zip_items(entry: PlanEntry, ceiling: int | None) -> Iterator[ImportItem]:
+    """The mail in a ZIP export, member by member. The last item also carries what is left
+    of the file's size (headers, central directory), so the progress ends at 100 %."""
+    ref = str(entry.path)
+    done = 0
+    held: ImportItem | None = None  # one behind, to give the rest of the size to the last
+    try:
+        with zipfile.ZipFile(entry.path) as zf:
+            for info in zf.infolist():
+                if info.is_dir():
+                    continue
+                with zf.open(info) as member_fh:
+                    head = member_fh.read(_SNIFF)  # (its peek gives at most 512 bytes)
+                    member_fh.seek(0)
+                    sizes = _Once(info.compress_size)
+                    for item in _member_items(
+                        f"{ref}#{info.filename}", "zip", member_fh, head, sizes, ceiling
+                    ):
+                        done += item.size
+                        if held:
+                            yield held
+                        held = item
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
+        if held:
+            yield held
+        yield ImportItem(ref, "zip", max(entry.size - done, 0), error=f"cannot read: {exc}")
+        return
+    if held:
+        yield dataclasses.replace(held, size=held.size + max(entry.size - done, 0))
+
+
+class _Once:
+    """A member's size, counted with the first message found in it."""
+
+    def __init__(self, size: int):
+        self.size = size
+
+    def step(self) -> int:
+        size, self.size = self.size, 0
+        return size
+
+
+def _member_items(
+    ref: str,
+    fmt: str,
+    fh: BinaryIO,
+    head: bytes,
+    position: _Position | _Once,
+    ceiling: int | None,
+) -> Iterator[ImportItem]:
+    """The messages of one archive member: one .eml/.msg, or an mbox's, streamed."""
+    kind = sniff(head, Path(ref.rsplit("#", 1)[-1]).suffix.lower())
+    if kind == "mbox":
+        for item in _mbox_items(ref, fh, position, ceiling):
+            yield dataclasses.replace(item, fmt=fmt)
+    elif kind is None:
+        yield ImportItem(ref, fmt, position.step(), skipped="not mail")
+    else:
+        data = fh.read(-1 if ceiling is None else ceiling + 1)
+        if ceiling is not None and len(data) > ceiling:
+            yield ImportItem(ref, fmt, position.step(), error=_too_big(ceiling))
+        else:
+            yield ImportItem(ref, fmt, position.step(), raw=data)
 
 
 def _size(path: Path) -> int:

@@ -14,6 +14,8 @@ import sys
 import tarfile
 import time
 import tracemalloc
+import zipfile
+from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -37,15 +39,19 @@ def _eml(n: int, body: str = "Nội dung thư") -> bytes:
     return bytes(msg)
 
 
+def _mbox_bytes(messages: list[bytes]) -> Iterator[bytes]:
+    for i, raw in enumerate(messages):
+        yield f"From nguoi{i}@ninhthuan.gov.vn Mon Mar 11 09:30:00 2024\n".encode()
+        for line in raw.replace(b"\r\n", b"\n").rstrip(b"\n").split(b"\n"):
+            if line.lstrip(b">").startswith(b"From "):
+                line = b">" + line
+            yield line + b"\n"
+        yield b"\n"
+
+
 def _mbox(path: Path, messages: list[bytes]) -> None:
     with open(path, "wb") as fh:
-        for i, raw in enumerate(messages):
-            fh.write(f"From nguoi{i}@ninhthuan.gov.vn Mon Mar 11 09:30:00 2024\n".encode())
-            for line in raw.replace(b"\r\n", b"\n").rstrip(b"\n").split(b"\n"):
-                if line.lstrip(b">").startswith(b"From "):
-                    line = b">" + line
-                fh.write(line + b"\n")
-            fh.write(b"\n")
+        fh.writelines(_mbox_bytes(messages))
 
 
 def _maildir(root: Path, messages: list[bytes], folder: str = "") -> None:
@@ -159,6 +165,40 @@ def test_tar_exports_and_compressed_mail(archive: Archive, tmp_path: Path) -> No
         (loose / f"{i}.eml").write_bytes(mails[i])
     again = run_import(archive, plan([loose])).as_dict()
     assert (again["messages_new"], again["messages_existing"]) == (0, 4)
+
+
+def test_zip_exports(archive: Archive, tmp_path: Path) -> None:
+    """A ZIP of messages (a mail client's export) is read member by member; a ZIP of
+    documents found in a folder is not mail and is skipped whole."""
+    mails = [_eml(i) for i in range(5)]
+    box = io.BytesIO()
+    with zipfile.ZipFile(box, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("Hộp thư đến/", b"")
+        zf.writestr("Hộp thư đến/1.eml", mails[0])
+        zf.writestr("Hộp thư đến/2.eml", mails[1])
+        zf.writestr("Lưu trữ/cu.mbox", b"".join(_mbox_bytes(mails[2:4])))
+        zf.writestr("Hộp thư đến/dinh-kem.pdf", b"%PDF-1.4\n" + b"0" * 3000)
+    (tmp_path / "export.zip").write_bytes(box.getvalue())
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "van-ban.zip", "w") as zf:
+        zf.writestr("a.pdf", b"%PDF-1.4\n")
+    (folder / "5.eml").write_bytes(mails[4])
+
+    entries = plan([tmp_path / "export.zip", folder])
+    summary = run_import(archive, entries)
+    data = summary.as_dict()
+    assert data["by_format"]["zip"]["messages_new"] == 4
+    assert data["by_format"]["zip"]["skipped"] == 1
+    assert data["by_format"]["eml"]["messages_new"] == 1
+    assert data["skipped"] == 2  # the PDF in the export, the ZIP of documents
+    refs = dict(summary.problems)
+    assert refs[f"{tmp_path / 'export.zip'}#Hộp thư đến/dinh-kem.pdf"] == "skipped: not mail"
+    assert f"{folder / 'van-ban.zip'}" in refs
+    assert data["bytes_read"] == entries.total_bytes
+    with archive.sessions() as s:
+        stored = s.scalars(select(Message.sha256).where(Message.subject == "Thư số 3")).one()
+    assert archive.blobs.get(stored) == mails[3].replace(b"\r\n", b"\n")
 
 
 def test_truncated_archive_keeps_what_came_before_and_reports_the_rest(
