@@ -25,7 +25,7 @@ from cli.output import print_json
 @pass_app
 def command(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
     """Archive messages from files: .eml, Outlook .msg, mbox, Maildir, directories of them,
-    and tar archives (a Zimbra export); any of these may be gzip, bzip2 or xz compressed.
+    tar and ZIP exports (Zimbra, mail clients); files may be gzip, bzip2 or xz compressed.
 
     Formats are recognised by content. Importing the same messages again adds nothing.
     A message that cannot be parsed is still archived, raw, with its parse error.
