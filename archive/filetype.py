@@ -29,6 +29,8 @@ MESSAGE_TYPES = {"message/rfc822", "message/global"}
 # libmagic signatures so weak that Vietnamese text matches them: MPEG-4 LOAS audio is "V"
 # then any byte from 0xE0, which is how "Về việc", "Với" and "Vụ" begin in UTF-8.
 _TEXT_LOOKALIKES = {"audio/x-mp4a-latm"}
+# What reading a damaged or unusual ZIP raises (NotImplementedError: an unknown compression).
+ZIP_READ_ERRORS = (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError)
 
 
 def _magic() -> magic.Magic:
@@ -87,7 +89,7 @@ def _zip_kind(data: bytes) -> str | None:
                 for prefix, kind in _OOXML.items():
                     if any(n.startswith(prefix) for n in names):
                         return kind
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
+    except ZIP_READ_ERRORS:
         return None
     return "application/zip"
 

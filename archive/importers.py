@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from archive.filetype import OLE_MAGIC
+from archive.filetype import OLE_MAGIC, ZIP_READ_ERRORS
 
 _HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:")
 # A field every message carries one of; a first line like '{"folder":' alone (a JSON file)
@@ -48,6 +48,7 @@ _PACKERS: dict[bytes, Callable[[BinaryIO], BinaryIO]] = {  # closed with the fil
     b"\xfd7zXZ\x00": lambda fh: lzma.LZMAFile(fh),  # noqa: SIM115
 }
 _PACKED_SUFFIXES = {".gz", ".tgz", ".bz2", ".tbz", ".tbz2", ".xz", ".txz"}
+_UNPACK_ERRORS = (OSError, EOFError, lzma.LZMAError, ValueError)  # truncated or corrupt
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,7 @@ def _unpacked_head(stream: BinaryIO) -> bytes:
     """The first bytes of a compressed file, or b"" if it is not what its magic says."""
     try:
         return stream.read(_SNIFF)
-    except (OSError, EOFError, lzma.LZMAError, ValueError):
+    except _UNPACK_ERRORS:
         return b""
 
 
@@ -214,7 +215,7 @@ def _zip_holds_mail(path: Path, look_at: int = 20) -> bool:
                 with zf.open(info) as fh:
                     if sniff(fh.read(_SNIFF), Path(info.filename).suffix.lower()):
                         return True
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
+    except ZIP_READ_ERRORS:
         return False
     return False
 
@@ -285,12 +286,8 @@ def _read_stream(entry: PlanEntry, ceiling: int | None) -> Iterator[ImportItem]:
             elif entry.fmt == "mbox":
                 yield from _mbox_items(ref, source, position, ceiling)
             else:
-                raw = source.read(-1 if ceiling is None else ceiling + 1)
-                if ceiling is not None and len(raw) > ceiling:
-                    yield ImportItem(ref, entry.fmt, entry.size, error=_too_big(ceiling))
-                else:
-                    yield ImportItem(ref, entry.fmt, entry.size, raw=raw)
-        except (OSError, EOFError, lzma.LZMAError, tarfile.TarError, ValueError) as exc:
+                yield _whole_message(ref, entry.fmt, source, ceiling, lambda: entry.size)
+        except (*_UNPACK_ERRORS, tarfile.TarError) as exc:
             detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             yield ImportItem(ref, entry.fmt, position.step(), error=f"cannot read: {detail}")
 
@@ -364,7 +361,7 @@ def _tar_items(
             name = member.name if member.name not in seen else f"{member.name}@{len(seen)}"
             seen.add(name)
             head = member_fh.peek(_SNIFF)[:_SNIFF]
-            yield from _member_items(f"{ref}#{name}", "tar", member_fh, head, position, ceiling)
+            yield from _member_items(ref, name, "tar", member_fh, head, position, ceiling)
 
 
 def _zip_items(entry: PlanEntry, ceiling: int | None) -> Iterator[ImportItem]:
@@ -383,13 +380,13 @@ def _zip_items(entry: PlanEntry, ceiling: int | None) -> Iterator[ImportItem]:
                     member_fh.seek(0)
                     sizes = _Once(info.compress_size)
                     for item in _member_items(
-                        f"{ref}#{info.filename}", "zip", member_fh, head, sizes, ceiling
+                        ref, info.filename, "zip", member_fh, head, sizes, ceiling
                     ):
                         done += item.size
                         if held:
                             yield held
                         held = item
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
+    except ZIP_READ_ERRORS as exc:
         if held:
             yield held
         yield ImportItem(ref, "zip", max(entry.size - done, 0), error=f"cannot read: {exc}")
@@ -410,7 +407,8 @@ class _Once:
 
 
 def _member_items(
-    ref: str,
+    archive_ref: str,
+    name: str,
     fmt: str,
     fh: BinaryIO,
     head: bytes,
@@ -418,18 +416,26 @@ def _member_items(
     ceiling: int | None,
 ) -> Iterator[ImportItem]:
     """The messages of one archive member: one .eml/.msg, or an mbox's, streamed."""
-    kind = sniff(head, Path(ref.rsplit("#", 1)[-1]).suffix.lower())
+    ref = f"{archive_ref}#{name}"
+    kind = sniff(head, Path(name).suffix.lower())
     if kind == "mbox":
         for item in _mbox_items(ref, fh, position, ceiling):
             yield dataclasses.replace(item, fmt=fmt)
     elif kind is None:
         yield ImportItem(ref, fmt, position.step(), skipped="not mail")
     else:
-        data = fh.read(-1 if ceiling is None else ceiling + 1)
-        if ceiling is not None and len(data) > ceiling:
-            yield ImportItem(ref, fmt, position.step(), error=_too_big(ceiling))
-        else:
-            yield ImportItem(ref, fmt, position.step(), raw=data)
+        yield _whole_message(ref, fmt, fh, ceiling, position.step)
+
+
+def _whole_message(
+    ref: str, fmt: str, fh: BinaryIO, ceiling: int | None, size: Callable[[], int]
+) -> ImportItem:
+    """One message read whole; one over the ceiling is read no further than the ceiling.
+    ``size`` is asked after reading, so a stream's progress includes the message."""
+    raw = fh.read(-1 if ceiling is None else ceiling + 1)
+    if ceiling is not None and len(raw) > ceiling:
+        return ImportItem(ref, fmt, size(), error=_too_big(ceiling))
+    return ImportItem(ref, fmt, size(), raw=raw)
 
 
 def _size(path: Path) -> int:
