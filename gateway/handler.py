@@ -13,8 +13,17 @@ from gateway.pipeline import on_data
 from gateway.txlog import TransactionLog
 from policies import EnvelopeFacts
 from policies import replies as R
+from policies.domains import normalise_domain
 
 error_log = logging.getLogger("govmail.error")
+
+
+NULL_SENDER = "<>"  # how aiosmtpd hands over ``MAIL FROM:<>`` (bounces, RFC 5321 4.5.5)
+
+
+def _sender(address: str | None) -> str:
+    """The reverse-path as the gateway keeps it: "" for the null sender."""
+    return "" if not address or address == NULL_SENDER else address
 
 
 def client_ip(session) -> str:
@@ -46,7 +55,7 @@ class GatewayHandler:
     def _envelope_facts(self, session, envelope, rcpts) -> EnvelopeFacts:
         ip = client_ip(session)
         return EnvelopeFacts(
-            mail_from=envelope.mail_from or "",
+            mail_from=_sender(envelope.mail_from),
             rcpt_to=tuple(rcpts),
             client_ip=ip,
             helo=session.host_name or "",
@@ -54,8 +63,13 @@ class GatewayHandler:
             trusted_network=ip in self.ctx.trusted,
         )
 
+    def _postmaster_domain(self) -> str:
+        """The first domain we serve: where a bare ``<Postmaster>`` is delivered."""
+        domains = self.ctx.settings.smtp.local_domains or self.ctx.engine.policy.province_domains
+        return normalise_domain(domains[0]) if domains else self.ctx.hostname
+
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
-        checked = check_address(address, allow_empty=True)
+        checked = check_address(_sender(address), allow_empty=True)
         if not checked.ok:
             return R.BAD_SENDER.line()
         ip = client_ip(session)
@@ -63,7 +77,7 @@ class GatewayHandler:
             return R.RATE_LIMITED.line()
         tx = self._log(server, session)
         tx.mail_from, tx.rcpt_to, tx.refused_rcpt = checked.address, [], []
-        envelope.mail_from = checked.address
+        envelope.mail_from = checked.address or NULL_SENDER  # aiosmtpd's "MAIL given"
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
 
@@ -71,10 +85,15 @@ class GatewayHandler:
         tx = self._log(server, session)
         if len(envelope.rcpt_tos) >= self.ctx.settings.smtp.max_recipients:
             return R.TOO_MANY_RECIPIENTS.line()
-        checked = check_recipient(getattr(server, "last_rcpt_arg", ""), address)
+        raw = getattr(server, "last_rcpt_arg", "")
+        if (address or "").lower() == "postmaster":  # RFC 5321 4.5.1: needs no domain
+            address = raw = f"postmaster@{self._postmaster_domain()}"
+        checked = check_recipient(raw, address)
         if not checked.ok:
             tx.refused_rcpt.append({"rcpt": address, "why": checked.problem})
             return R.BAD_ADDRESS.line()
+        if checked.address in envelope.rcpt_tos:  # given twice: delivered once
+            return "250 2.1.5 OK"
         trusted = client_ip(session) in self.ctx.trusted
         if not may_relay(checked.domain, self.ctx.local_domains, trusted):
             tx.refused_rcpt.append({"rcpt": checked.address, "why": "relay denied"})

@@ -15,7 +15,7 @@ import ssl
 from email._header_value_parser import get_addr_spec, get_angle_addr
 from email.errors import HeaderParseError
 
-from aiosmtpd.smtp import MISSING, SMTP
+from aiosmtpd.smtp import MISSING, SMTP, syntax
 
 from gateway.context import GatewayContext
 from gateway.data_reader import read_data
@@ -81,9 +81,24 @@ class GatewaySMTP(SMTP):
         transport.close()
 
     def connection_lost(self, error: Exception | None) -> None:
+        self._log_unfinished()
         self._release()
         if self.session is not None and self._handler_coroutine is not None:
             super().connection_lost(error)
+
+    def _set_post_data_state(self) -> None:
+        """Every end of a transaction (after DATA, RSET, HELO/EHLO) comes through here."""
+        self._log_unfinished()
+        super()._set_post_data_state()
+
+    def _log_unfinished(self, outcome: str = "", **extra) -> None:
+        """One log line for a transaction the DATA hook did not log: recipients refused
+        (relay, policy at RCPT), a DATA limit hit, or given up by the client."""
+        tx, self.txlog = getattr(self, "txlog", None), None
+        if tx is not None:
+            if not outcome:
+                outcome = "refused" if tx.refused_rcpt and not tx.rcpt_to else "abandoned"
+            tx.emit(outcome, **extra)
 
     def _release(self) -> None:
         if self._admitted_ip is not None:
@@ -116,10 +131,12 @@ class GatewaySMTP(SMTP):
             return None, None
         return addr, rest
 
+    @syntax("RCPT TO: <address>", extended=" [SP <mail-parameters>]")
     async def smtp_RCPT(self, arg: str | None) -> None:
         self.last_rcpt_arg = arg or ""
         await super().smtp_RCPT(arg)
 
+    @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:
         limit = self.ctx.settings.smtp.data_timeout_seconds
         self._data_deadline = self.loop.call_later(limit, self._expire)
@@ -148,6 +165,7 @@ class GatewaySMTP(SMTP):
             self._writer.close()
             raise
         if data.problem is not None:
+            self._log_unfinished("refused", reason=data.problem)
             self._set_post_data_state()
             await self.push(data.problem)
             return
@@ -210,8 +228,9 @@ async def close_listeners(
     while loop.time() < deadline and any(not s.idle for s in ctx.sessions):
         await asyncio.sleep(0.05)
     for session in list(ctx.sessions):
-        if session.transport is not None:
-            session.transport.close()
+        if session.transport is not None and not session.transport.is_closing():
+            session.transport.write((R.SHUTTING_DOWN.line() + "\r\n").encode("ascii"))
+            session.transport.close()  # RFC 5321 3.8: say 421 before hanging up
     for server in servers:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(server.wait_closed(), timeout=2)
