@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from email.utils import format_datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -26,8 +28,27 @@ def safe_filename(name: str, fallback: str = "file") -> str:
 
 
 def load(archive: Archive, idents: Sequence[str]) -> list[Message]:
+    """The messages named, each once (``1 1`` or an id and its Message-ID would otherwise
+    give duplicate ZIP members), in the order first named."""
     with archive.sessions() as session:
-        return [find_message(session, ident) for ident in idents]
+        found = [find_message(session, ident) for ident in idents]
+    return list({msg.id: msg for msg in found}.values())
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[BinaryIO]:
+    """A file that appears at ``path`` only when complete: an export that fails half-way
+    (a blob missing, the disk full) leaves no truncated file that looks like the export."""
+    part = path.with_name(f".{path.name}.part")
+    try:
+        with open(part, "wb") as fh:
+            yield fh
+        os.replace(part, path)
+    except OSError as exc:
+        exc.filename = str(path)  # the name the user gave, not the temporary one
+        raise
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def write_mbox(archive: Archive, messages: Sequence[Message], out: BinaryIO) -> None:
@@ -50,7 +71,8 @@ def write_eml_files(archive: Archive, messages: Sequence[Message], directory: Pa
     written = []
     for msg in messages:
         path = directory / f"{msg.id}-{msg.sha256[:12]}.eml"
-        path.write_bytes(archive.blobs.get(msg.sha256))
+        with replacing(path) as fh:
+            fh.write(archive.blobs.get(msg.sha256))
         written.append(path)
     return written
 

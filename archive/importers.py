@@ -3,7 +3,8 @@ tar and ZIP archives of them (a Zimbra or mail-client export); gzip/bzip2/xz-com
 files are read through their decompressor.
 
 Formats are recognised by content, not by name. A file named on the command line is always
-imported; in a directory walk, files that do not look like mail are skipped and reported.
+imported (unless empty, or a pipe or device); in a directory walk, files that do not look like
+mail, links to folders and pipes are skipped and reported.
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ _MAIL_FIELD = re.compile(
     rb"reply-to|mime-version|content-type|x-[!-9;-~]+)[ \t]*:",
     re.IGNORECASE | re.MULTILINE,
 )
-# An mbox separator: "From " + sender + asctime date (strict, so body lines are not split).
+# An mbox separator: "From " + sender + asctime date (strict, so body lines are not split),
+# with the zone a name (ICT) or, as in a Google Takeout export, a number (+0000).
 _FROM_LINE = re.compile(
     rb"^From \S*\s+(?:[A-Z][a-z]{2} )?[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d(?::\d\d)? "
-    rb"(?:[A-Z]{3,4} )?\d{4}"
+    rb"(?:[A-Z]{3,4} |[+-]\d{4} )?\d{4}"
 )
 _ESCAPED_FROM = re.compile(rb"^>+From ")
 _BOM = b"\xef\xbb\xbf"
@@ -61,6 +63,16 @@ class ImportItem:
     raw: bytes | None = None
     error: str | None = None
     skipped: str | None = None
+
+    def __post_init__(self) -> None:
+        # A file name that is not UTF-8 (an old Windows share, cp1258) reaches Python with
+        # surrogates that no database or terminal accepts: keep its bytes visible instead.
+        object.__setattr__(self, "ref", printable(self.ref))
+
+
+def printable(name: str) -> str:
+    """``name`` with the undecodable bytes of a file name shown as ``\\xNN``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 @dataclass(frozen=True)
@@ -109,16 +121,33 @@ def _plan_dir(root: Path, sniffing: bool) -> Iterator[PlanEntry]:
     if is_maildir(root):
         yield from _plan_maildir(root)
         return
-    for dirpath, dirnames, filenames in os.walk(root):
+    unlisted: list[OSError] = []  # os.walk only reports a folder it cannot list
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unlisted.append):
+        yield from _unlisted(unlisted)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         here = Path(dirpath)
         maildirs = [d for d in dirnames if is_maildir(here / d)]
         for d in maildirs:
             yield from _plan_maildir(here / d)
         dirnames[:] = [d for d in dirnames if d not in maildirs]
+        for d in [d for d in dirnames if (here / d).is_symlink()]:
+            yield PlanEntry(here / d, "skip", 0, _LINKED_DIR)
         for name in sorted(filenames):
             if not name.startswith("."):
                 yield _plan_file(here / name, False, sniffing)
+    yield from _unlisted(unlisted)
+
+
+def _unlisted(errors: list[OSError]) -> Iterator[PlanEntry]:
+    """Folders that could not be listed, as errors: their mail must not go unmentioned."""
+    while errors:
+        exc = errors.pop(0)
+        yield PlanEntry(Path(exc.filename), "error", 0, f"cannot list folder: {exc.strerror}")
+
+
+# os.walk does not follow links to folders (a link loop would never end): say so, instead
+# of leaving the mail behind them out without a word.
+_LINKED_DIR = "a link to a folder, not followed (name it on the command line to import it)"
 
 
 def is_maildir(path: Path) -> bool:
@@ -136,8 +165,12 @@ def _plan_maildir(root: Path) -> Iterator[PlanEntry]:
     for folder in folders:
         for sub in ("cur", "new"):
             here = folder / sub
-            with os.scandir(here) as listing:
-                names = sorted(e.name for e in listing if not e.name.startswith("."))
+            try:
+                with os.scandir(here) as listing:
+                    names = sorted(e.name for e in listing if not e.name.startswith("."))
+            except OSError as exc:
+                yield PlanEntry(here, "error", 0, f"cannot list folder: {exc.strerror}")
+                continue
             for name in names:
                 path = here / name
                 try:
@@ -149,7 +182,15 @@ def _plan_maildir(root: Path) -> Iterator[PlanEntry]:
 
 
 def _plan_file(path: Path, explicit: bool, sniffing: bool = True) -> PlanEntry:
-    size = _size(path)
+    try:
+        found = path.stat()
+    except OSError as exc:
+        return PlanEntry(path, "error", 0, f"cannot read: {exc.strerror}")
+    if not stat.S_ISREG(found.st_mode):
+        return _not_regular(path, explicit)
+    size = found.st_size
+    if size == 0:  # not an empty message to archive: there is no message
+        return PlanEntry(path, "skip", 0, "empty file")
     if not sniffing:
         return PlanEntry(path, "", size)
     try:
@@ -177,6 +218,15 @@ def _plan_file(path: Path, explicit: bool, sniffing: bool = True) -> PlanEntry:
             return PlanEntry(path, "eml", size)
         return PlanEntry(path, "skip", size, "does not look like a message")
     return PlanEntry(path, fmt, size)
+
+
+def _not_regular(path: Path, explicit: bool) -> PlanEntry:
+    """A FIFO, socket or device is never opened: a FIFO with no writer blocks the import
+    for ever, and a pipe cannot be read twice (sniffed, then read)."""
+    if explicit:
+        note = "not a regular file (a pipe or device): save it to a file and import that"
+        return PlanEntry(path, "error", 0, note)
+    return PlanEntry(path, "skip", 0, "not a regular file (a pipe, socket or device)")
 
 
 def sniff(head: bytes, suffix: str = "") -> str | None:
@@ -212,8 +262,13 @@ def _zip_holds_mail(path: Path, look_at: int = 20) -> bool:
         with zipfile.ZipFile(path) as zf:
             members = [i for i in zf.infolist() if not i.is_dir()][:look_at]
             for info in members:
+                suffix = Path(info.filename).suffix.lower()
+                if _encrypted(info):  # cannot be sniffed: judged by its name
+                    if suffix in MAIL_SUFFIXES:
+                        return True
+                    continue
                 with zf.open(info) as fh:
-                    if sniff(fh.read(_SNIFF), Path(info.filename).suffix.lower()):
+                    if sniff(fh.read(_SNIFF), suffix):
                         return True
     except ZIP_READ_ERRORS:
         return False
@@ -375,17 +430,11 @@ def _zip_items(entry: PlanEntry, ceiling: int | None) -> Iterator[ImportItem]:
             for info in zf.infolist():
                 if info.is_dir():
                     continue
-                with zf.open(info) as member_fh:
-                    head = member_fh.read(_SNIFF)  # (its peek gives at most 512 bytes)
-                    member_fh.seek(0)
-                    sizes = _Once(info.compress_size)
-                    for item in _member_items(
-                        ref, info.filename, "zip", member_fh, head, sizes, ceiling
-                    ):
-                        done += item.size
-                        if held:
-                            yield held
-                        held = item
+                for item in _zip_member_items(ref, zf, info, ceiling):
+                    done += item.size
+                    if held:
+                        yield held
+                    held = item
     except ZIP_READ_ERRORS as exc:
         if held:
             yield held
@@ -393,6 +442,24 @@ def _zip_items(entry: PlanEntry, ceiling: int | None) -> Iterator[ImportItem]:
         return
     if held:
         yield dataclasses.replace(held, size=held.size + max(entry.size - done, 0))
+
+
+def _zip_member_items(
+    ref: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, ceiling: int | None
+) -> Iterator[ImportItem]:
+    if _encrypted(info):  # zipfile would raise RuntimeError: no password is asked for
+        note = "encrypted: unpack it with its password and import the files"
+        yield ImportItem(f"{ref}#{info.filename}", "zip", info.compress_size, error=note)
+        return
+    with zf.open(info) as member_fh:
+        head = member_fh.read(_SNIFF)  # (its peek gives at most 512 bytes)
+        member_fh.seek(0)
+        sizes = _Once(info.compress_size)
+        yield from _member_items(ref, info.filename, "zip", member_fh, head, sizes, ceiling)
+
+
+def _encrypted(info: zipfile.ZipInfo) -> bool:
+    return bool(info.flag_bits & 0x1)
 
 
 class _Once:
@@ -436,10 +503,3 @@ def _whole_message(
     if ceiling is not None and len(raw) > ceiling:
         return ImportItem(ref, fmt, size(), error=_too_big(ceiling))
     return ImportItem(ref, fmt, size(), raw=raw)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0

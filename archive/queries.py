@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from archive.models import Message
 
+_MAX_ID = 2**31 - 1  # messages.id is an Integer (int4 on PostgreSQL)
+
 
 class MessageNotFound(LookupError):
     """No archived message matches the identifier."""
@@ -24,9 +26,12 @@ def find_message(session: Session, ident: str | int) -> Message:
         selectinload(Message.parts),
         selectinload(Message.sources),
     )
-    if text.isdigit():
-        found = session.scalars(query.where(Message.id == int(text))).first()
-    elif text.startswith("<") or "@" in text:
+    if text.isascii() and text.isdigit():  # not '²': int() refuses what isdigit() allows
+        number = int(text)  # past the column's range ("Integer"), no row can have it
+        found = (
+            None if number > _MAX_ID else session.scalars(query.where(Message.id == number)).first()
+        )
+    elif (text.startswith("<") or "@" in text) and _is_utf8(text):
         bare = text.strip("<>")
         found = session.scalars(
             query.where(
@@ -45,6 +50,16 @@ def find_message(session: Session, ident: str | int) -> Message:
     if found is None:
         raise MessageNotFound(f"no archived message {text!r} (give an id, <Message-ID> or SHA-256)")
     return found
+
+
+def _is_utf8(text: str) -> bool:
+    """False for a command-line argument with bytes that are not UTF-8 (surrogates): the
+    database refuses it, and no stored Message-ID could match it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def message_detail(message: Message) -> dict[str, Any]:

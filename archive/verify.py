@@ -42,10 +42,19 @@ def _keys(archive: Archive, page: int = 5000) -> Iterator[str]:
 def verify_blobs(archive: Archive, progress: Callable[[int], None] | None = None) -> VerifyReport:
     report = VerifyReport()
     for key in _keys(archive):
-        problem = archive.blobs.check(key)
+        problem = _check(archive, key)
         report.checked += 1
         if problem:
             report.problems.append((key, problem))
         if progress:
             progress(1)
     return report
+
+
+def _check(archive: Archive, key: str) -> str | None:
+    """An I/O error (a failing disk, a blob that became a folder) is one more problem to
+    list, not the end of the verification that is meant to find them."""
+    try:
+        return archive.blobs.check(key)
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"

@@ -50,15 +50,34 @@ class AppContext:
     def archive(self) -> Archive:
         """The archive with every ingest hook wired (extraction, index, exchange log)."""
         if self._archive is None:
+            from sqlalchemy.exc import SQLAlchemyError
+
             from gateway.wiring import open_archive
 
-            self._archive = open_archive(self.settings)
+            try:
+                self._archive = open_archive(self.settings)
+            except (OSError, SQLAlchemyError) as exc:
+                raise click.ClickException(cannot_open(self.settings, exc)) from None
         return self._archive
 
     def close(self) -> None:
         if self._archive is not None:
             self._archive.close()
             self._archive = None
+
+
+def cannot_open(settings: Settings, exc: Exception) -> str:
+    """What an admin needs when the data dir or database cannot be opened: where, why, and
+    which setting to check (not a traceback)."""
+    if isinstance(exc, OSError):
+        detail = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+    else:
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    return (
+        f"cannot open the archive in {settings.storage.data_dir}: {detail}\n"
+        "Check [storage] data_dir and [database] url (or GOVMAIL_STORAGE__DATA_DIR, "
+        "GOVMAIL_DATABASE__URL); 'govmail init' creates them."
+    )
 
 
 pass_app = click.make_pass_decorator(AppContext)

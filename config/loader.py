@@ -91,6 +91,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([ConfigProblem(str(path), "", f"not valid TOML: {exc}")]) from None
+    except UnicodeDecodeError as exc:  # saved by an editor in Windows-1258 or TCVN3
+        byte = exc.object[exc.start]
+        problem = f"not UTF-8 (byte 0x{byte:02x} at offset {exc.start}): save it as UTF-8"
+        raise ConfigError([ConfigProblem(str(path), "", problem)]) from None
     except OSError as exc:
         raise ConfigError([ConfigProblem(str(path), "", f"cannot read: {exc.strerror}")]) from None
 

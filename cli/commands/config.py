@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from cli.context import EXIT_USAGE, AppContext, pass_app
 from cli.output import print_json
@@ -47,7 +48,7 @@ def check(app: AppContext, path: Path | None, as_json: bool) -> None:
         raise SystemExit(EXIT_USAGE) from None
     _show(app, settings, as_json)
     if not as_json:
-        app.err.print(f"[green]ok[/green]: {settings.source}")
+        app.err.print(f"[green]ok[/green]: {escape(str(settings.source))}")
 
 
 @command.command("show")
@@ -68,8 +69,8 @@ def _show(app: AppContext, settings, as_json: bool) -> None:
     if as_json:
         print_json(data)
         return
-    app.console.print(f"# settings from {settings.source}")
+    app.console.print(f"# settings from {escape(str(settings.source))}")
     for section, values in data.items():
         app.console.print(f"[bold]\\[{section}][/bold]")
         for key, value in (values or {}).items():
-            app.console.print(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+            app.console.print(escape(f"{key} = {json.dumps(value, ensure_ascii=False)}"))

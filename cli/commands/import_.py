@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -17,6 +18,8 @@ from rich.table import Table
 
 from cli.context import EXIT_FAILURE, AppContext, pass_app
 from cli.output import print_json
+
+_NOT_MAIL = frozenset({"skipped: does not look like a message", "skipped: not mail"})
 
 
 @click.command("import")
@@ -38,12 +41,15 @@ def command(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
       govmail import --json backups/ | jq .messages_new
     """
     from archive.bulk_import import run_import
-    from archive.importers import plan
+    from archive.importers import plan, printable
 
     try:
         entries = plan(list(paths))
     except FileNotFoundError as exc:
-        raise click.BadParameter(f"{exc}: no such file or directory", param_hint="PATHS") from None
+        missing = printable(str(exc))
+        raise click.BadParameter(
+            f"{missing}: no such file or directory", param_hint="PATHS"
+        ) from None
     archive = app.archive()
     total = entries.total_bytes
     with Progress(
@@ -64,8 +70,8 @@ def command(app: AppContext, paths: tuple[Path, ...], as_json: bool) -> None:
     else:
         _print_summary(app, summary)
     if not any(data[k] for k in ("messages_new", "messages_existing", "skipped", "unreadable")):
-        shown = ", ".join(str(p) for p in paths[:3]) + (" …" if len(paths) > 3 else "")
-        app.err.print(f"Nothing imported: no mail found in {shown}")
+        shown = ", ".join(printable(str(p)) for p in paths[:3]) + (" …" if len(paths) > 3 else "")
+        app.err.print(f"Nothing imported: no mail found in {escape(shown)}")
     if data["unreadable"]:
         raise SystemExit(EXIT_FAILURE)
 
@@ -81,12 +87,13 @@ def _print_summary(app: AppContext, summary) -> None:
             table.add_row(fmt, *(str(getattr(counts, k)) for k in keys))
     table.add_row("[bold]total", *(f"[bold]{summary.total(k)}" for k in keys))
     app.console.print(table)
-    problems = [(r, p) for r, p in summary.problems if not p.startswith("skipped:")]
+    # Files that are not mail are only counted; a link or a pipe skipped is named.
+    problems = [(r, p) for r, p in summary.problems if p not in _NOT_MAIL]
     for ref, problem in problems[:20]:
-        app.console.print(f"  [yellow]{ref}[/yellow]: {problem}")
+        app.console.print(f"  [yellow]{escape(ref)}[/yellow]: {escape(problem)}")
     if len(problems) > 20:
         app.console.print(f"  … and {len(problems) - 20} more (--json lists them all)")
-    skipped = summary.total("skipped")
+    skipped = len(summary.problems) - len(problems)
     if skipped:
         app.console.print(
             f"{skipped} file(s) skipped: they do not look like mail (--json lists them; "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -57,23 +58,28 @@ def _print(app: AppContext, d: dict) -> None:
             )
     rows += [("Size", human_size(d["size"])), ("Channel", d["channel"])]
     if d["parse_error"]:
-        rows.append(("Parse error", f"[red]{d['parse_error']}[/red]"))
+        rows.append(("Parse error", d["parse_error"]))
     if d["defects"]:
         rows.append(("Defects", ", ".join(d["defects"])))
+    # Everything printed from the message is escaped: a subject "[khẩn] …" would otherwise
+    # be read as markup and vanish, and "[/…]" would stop the command.
     for key, value in rows:
-        c.print(f"  [cyan]{key:<12}[/cyan] {value or ''}")
+        text = escape(str(value or ""))
+        c.print(
+            f"  [cyan]{key:<12}[/cyan] " + (f"[red]{text}[/red]" if key == "Parse error" else text)
+        )
     tree = Tree("[bold]MIME tree[/bold]")
     nodes = {}
     for p in d["parts"]:
-        label = f"{p['path']} {p['declared_type'] or ''}"
+        label = escape(f"{p['path']} {p['declared_type'] or ''}")
         if p["detected_type"] and p["detected_type"] != p["declared_type"]:
-            label += f" [dim](detected {p['detected_type']})[/dim]"
+            label += f" [dim](detected {escape(p['detected_type'])})[/dim]"
         if p["filename"]:
-            label += f" [green]{p['filename']}[/green]"
+            label += f" [green]{escape(p['filename'])}[/green]"
         if p["size"]:
             label += f" {human_size(p['size'])}"
         if p["error"]:
-            label += f" [red]{p['error']}[/red]"
+            label += f" [red]{escape(p['error'])}[/red]"
         parent = nodes.get(p["parent"], tree)
         nodes[p["ordinal"]] = parent.add(label)
     c.print(tree)
@@ -83,11 +89,10 @@ def _print(app: AppContext, d: dict) -> None:
         for col in ("#", "file name", "declared", "detected", "size", "sha256"):
             table.add_column(col)
         for p in attachments:
+            cells = [p["filename"], p["declared_type"], p["detected_type"]]
             table.add_row(
                 str(p["ordinal"]),
-                p["filename"] or "",
-                p["declared_type"] or "",
-                p["detected_type"] or "",
+                *(escape(cell or "") for cell in cells),
                 human_size(p["size"]),
                 (p["sha256"] or "")[:16],
             )
