@@ -37,6 +37,7 @@ FIELDS = {
     "before",
     "after",
 }
+MAX_DEPTH = 32  # nested parentheses: deeper would exhaust the parser's (and engines') stack
 YES_NO = {"yes": True, "no": False, "co": True, "khong": False}
 DIRECTIONS = {
     "in": "in",
@@ -188,6 +189,7 @@ class _Parser:
         self.query = query
         self.toks = _lex(query)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -239,7 +241,11 @@ class _Parser:
     def primary(self) -> Node:
         tok = self.take()
         if tok.kind == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise self.error(f"too many nested '(' (at most {MAX_DEPTH})", tok.pos)
             node = self.sequence(top=False)
+            self.depth -= 1
             if self.peek() is None:
                 raise self.error("unclosed '('", tok.pos)
             self.take()
@@ -292,9 +298,12 @@ def _field(name: str, value: str, quoted: bool, pos: int, query: str) -> Node:
         return _date_range(plain, bad)
     if name in ("before", "after"):
         day = _day(plain, bad, name)
-        if name == "before":
-            return DateRange(None, day - timedelta(days=1))
-        return DateRange(day + timedelta(days=1), None)
+        try:
+            if name == "before":
+                return DateRange(None, day - timedelta(days=1))
+            return DateRange(day + timedelta(days=1), None)
+        except OverflowError:  # before:0001-01-01, after:9999-12-31
+            raise bad(f"{name}: no day {name} {plain}") from None
     if not plain:
         raise bad(f"{name}: needs a value")
     return FieldMatch(name, value.strip(), quoted)

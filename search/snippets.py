@@ -14,6 +14,7 @@ from search.documents import Texts
 from search.vietnamese import clean, fold, normalise_word, tokens
 
 WINDOW = 24  # tokens around the first match
+PLAIN_CHARS = 300  # at most this much of a text where no word of the query occurs
 _SPACES = re.compile(r"\s+")
 
 
@@ -52,8 +53,9 @@ def locate(texts: Texts, terms: list[str]) -> tuple[str, Snippet]:
                 best = (found[0], label, found[1])
     if best is not None:
         return best[1], best[2]
-    fallback = texts.body or texts.subject or ""
-    return ("subject" if texts.subject else "body"), _plain(fallback)
+    if texts.body or not texts.subject:  # no word of the query: the start of the body
+        return "body", _plain(texts.body or "")
+    return "subject", _plain(texts.subject)
 
 
 def _snippet(text: str, exact: set[str], folded: set[str]) -> tuple[int, Snippet] | None:
@@ -85,5 +87,8 @@ def _snippet(text: str, exact: set[str], folded: set[str]) -> tuple[int, Snippet
 
 def _plain(text: str) -> Snippet:
     words = clean(text).split()
-    short = " ".join(words[:WINDOW]) + (" …" if len(words) > WINDOW else "")
-    return Snippet(((short, False),))
+    short = " ".join(words[:WINDOW])
+    cut = len(words) > WINDOW
+    if len(short) > PLAIN_CHARS:  # a few very long "words" (base64, headers)
+        short, cut = short[:PLAIN_CHARS].rstrip(), True
+    return Snippet(((short + (" …" if cut else ""), False),))

@@ -71,3 +71,44 @@ def test_reindex_and_check(run) -> None:
     assert "indexed 2 messages" in run("reindex")
     report = json.loads(run("search", "check", "--json"))
     assert report["ok"] and report["messages"] == 2
+
+
+def test_an_exclusion_may_be_its_own_argument(run) -> None:
+    # `govmail search -lịch` used to stop with "No such option '-l'"; `-họp` showed the help.
+    alone = json.loads(run("search", "--json", "-lịch"))
+    assert alone["total"] == 1 and alone["hits"][0]["subject"] == "Kế hoạch chuyển đổi số"
+    assert json.loads(run("search", "-họp", "--json"))["total"] == 1
+    assert json.loads(run("search", "--json", "số", "-hoạch"))["total"] == 0
+    assert json.loads(run("search", "--json", "--", "-chữ"))["total"] == 1
+    assert json.loads(run("search", "--limit", "1", "-chữ", "--json"))["pages"] == 1
+
+
+def test_an_empty_scope_is_refused_not_everything(run) -> None:
+    out = run("search", "--as", "", "lịch", code=2)
+    assert "--as" in out and "not a mailbox" in out
+
+
+def test_days_beyond_the_calendar_are_usage_errors(run) -> None:
+    for query, name in (("after:9999-12-31", "after:"), ("before:0001-01-01", "before:")):
+        out = run("search", query, code=2)
+        assert name in out and "^" in out and "Traceback" not in out
+
+
+def test_deep_nesting_is_a_usage_error(run) -> None:
+    out = run("search", "(" * 400 + "lịch" + ")" * 400, code=2)
+    assert "too many nested '('" in out and "Traceback" not in out
+    assert json.loads(run("search", "--json", "(" * 30 + "lịch" + ")" * 30))["total"] == 1
+
+
+def test_a_hit_without_query_words_shows_where_its_text_comes_from(run) -> None:
+    (hit,) = json.loads(run("search", "--json", "from:an.nv@ninhthuan.gov.vn"))["hits"]
+    assert hit["matched_in"] == "body" and hit["snippet"] == "Triển khai chữ ký số."
+
+
+def test_a_plain_snippet_of_long_words_is_short() -> None:
+    from search.documents import Texts
+    from search.snippets import PLAIN_CHARS, locate
+
+    where, snippet = locate(Texts("Thông báo", "A" * 5000 + " lịch", ()), [])
+    assert where == "body"
+    assert snippet.text().endswith(" …") and len(snippet.text()) <= PLAIN_CHARS + 2

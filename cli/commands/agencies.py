@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from cli.context import EXIT_FAILURE, AppContext, pass_app
@@ -115,13 +116,18 @@ def list_(app: AppContext, level: str | None, at, as_json: bool) -> None:
         table.add_column(col, justify="right" if col in ("domains", "addresses") else "left")
     for row in rows:
         table.add_row(
-            row["code"],
-            row["short"],
-            row["name"],
-            row["level"],
-            row["parent"] or "",
-            str(row["domains"]),
-            str(row["addresses"]),
+            *map(
+                escape,
+                (
+                    row["code"],
+                    row["short"],
+                    row["name"],
+                    row["level"],
+                    row["parent"] or "",
+                    str(row["domains"]),
+                    str(row["addresses"]),
+                ),
+            )
         )
     app.console.print(table)
 
@@ -149,23 +155,26 @@ def show(app: AppContext, code: str, as_json: bool) -> None:
     if as_json:
         print_json(detail)
         return
-    table = Table(title=f"{detail['code']} {detail['name']}", show_header=False)
+    table = Table(title=escape(f"{detail['code']} {detail['name']}"), show_header=False)
     table.add_column("what")
     table.add_column("value")
-    table.add_row("level", detail["level"])
+    rows: list[tuple[str, str]] = []
+    rows.append(("level", detail["level"]))
     if detail["notation"]:
-        table.add_row("ký hiệu", detail["notation"])
+        rows.append(("ký hiệu", detail["notation"]))
     parent = detail["parent"]
-    table.add_row("parent", f"{parent['code']} {parent['name']}" if parent else "—")
+    rows.append(("parent", f"{parent['code']} {parent['name']}" if parent else "—"))
     for c in detail["codes"]:
         span = f"{c['valid_from'] or '…'} → {c['valid_to'] or '…'}"
-        table.add_row("code", f"{c['code']} ({c['short']})  {span}")
-    table.add_row("domains", ", ".join(detail["domains"]) or "—")
-    table.add_row("addresses", ", ".join(detail["addresses"]) or "—")
+        rows.append(("code", f"{c['code']} ({c['short']})  {span}"))
+    rows.append(("domains", ", ".join(detail["domains"]) or "—"))
+    rows.append(("addresses", ", ".join(detail["addresses"]) or "—"))
     for child in detail["children"]:
-        table.add_row("unit", f"{child['code']} {child['name']}")
-    table.add_row("documents sent", f"{detail['documents_sent']:,}")
-    table.add_row("documents received", f"{detail['documents_received']:,}")
+        rows.append(("unit", f"{child['code']} {child['name']}"))
+    rows.append(("documents sent", f"{detail['documents_sent']:,}"))
+    rows.append(("documents received", f"{detail['documents_received']:,}"))
+    for row in rows:
+        table.add_row(*map(escape, row))
     app.console.print(table)
 
 
@@ -202,11 +211,13 @@ def match(app: AppContext, addresses: tuple[str, ...], as_json: bool) -> None:
     else:
         for item in found:
             if item["code"] is None:
-                app.console.print(f"{item['address']}: [yellow]no agency[/yellow]")
+                app.console.print(f"{escape(item['address'])}: [yellow]no agency[/yellow]")
             else:
                 app.console.print(
-                    f"{item['address']}: {item['code']} {item['name']} "
-                    f"(by {item['by']} {item['matched']})"
+                    escape(
+                        f"{item['address']}: {item['code']} {item['name']} "
+                        f"(by {item['by']} {item['matched']})"
+                    )
                 )
     if any(item["code"] is None for item in found):
         raise SystemExit(EXIT_FAILURE)

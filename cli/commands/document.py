@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from cli.context import AppContext, pass_app
@@ -53,7 +54,7 @@ def command(app: AppContext, ident: str, as_json: bool, with_text: bool) -> None
 
 def _print(app: AppContext, v: dict) -> None:
     c = app.console
-    c.print(f"[bold]Document {v['sha256'][:16]}[/bold]  {', '.join(v['filenames'])}")
+    c.print(f"[bold]Document {v['sha256'][:16]}[/bold]  {escape(', '.join(v['filenames']))}")
     yes = {True: "yes", False: "no", None: "—"}
     number = "/".join(x for x in (v["number"], v["notation"]) if x) or None
     signer = ", ".join(x for x in (v["signer"]["title"], v["signer"]["name"]) if x) or None
@@ -79,28 +80,36 @@ def _print(app: AppContext, v: dict) -> None:
             ("Why not", v["signature_reason"]),
         ]
     if v["extract_error"]:
-        rows.append(("Error", f"[red]{v['extract_error']}[/red]"))
-    for key, value in rows:
+        rows.append(("Error", v["extract_error"]))
+    for key, value in rows:  # values come from the mail: never read as markup
         if value is not None:
-            c.print(f"  [cyan]{key:<13}[/cyan] {value}")
+            style = "red" if key == "Error" else "none"
+            c.print(f"  [cyan]{key:<13}[/cyan] [{style}]{escape(str(value))}[/{style}]")
     if v["cites"]:
         c.print("  [cyan]Căn cứ[/cyan]")
         for cite in v["cites"]:
             label = "/".join(x for x in (cite["number"], cite["notation"]) if x)
-            c.print(f"    {cite['type'] or ''} {label} {cite['issued_date'] or ''}".rstrip())
+            c.print(
+                escape(f"    {cite['type'] or ''} {label} {cite['issued_date'] or ''}".rstrip())
+            )
     if v["signatures"]:
         table = Table(title="Signatures")
         for col in ("field", "signer", "organisation", "time", "intact", "valid", "trusted"):
             table.add_column(col)
         for s in v["signatures"]:
             table.add_row(
-                s.get("field") or "",
-                (s.get("signer") or {}).get("name") or "",
-                (s.get("signer") or {}).get("organisation") or "",
-                f"{s.get('time') or ''} ({s.get('time_source') or '—'})",
-                yes[s.get("intact")],
-                yes[s.get("valid")],
-                yes[s.get("trusted")],
+                *map(
+                    escape,
+                    (
+                        s.get("field") or "",
+                        (s.get("signer") or {}).get("name") or "",
+                        (s.get("signer") or {}).get("organisation") or "",
+                        f"{s.get('time') or ''} ({s.get('time_source') or '—'})",
+                        yes[s.get("intact")],
+                        yes[s.get("valid")],
+                        yes[s.get("trusted")],
+                    ),
+                )
             )
         c.print(table)
     if v.get("text"):

@@ -21,7 +21,7 @@ def _period(_ctx, _param, value: str | None):
     from reports.periods import PeriodError, parse_period
 
     try:
-        return parse_period(value or str(date.today().year))
+        return parse_period(str(date.today().year) if value is None else value)
     except PeriodError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -116,7 +116,10 @@ def command(
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    out.write_bytes(data)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from None
     app.err.print(f"wrote {out} ({len(data):,} bytes)")
 
 

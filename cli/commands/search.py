@@ -34,10 +34,41 @@ Examples:
 class _QueryOrCommand(click.Group):
     """``govmail search QUERY…`` runs a query; ``govmail search check`` is a command."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["--", *args]  # a query: its first word may be an exclusion (-nháp)
+        return super().parse_args(ctx, args)
+
     def resolve_command(self, ctx: click.Context, args: list[str]):
         if args and args[0] in self.commands:
             return super().resolve_command(ctx, args)
         return "query", self.commands["query"], args
+
+
+class _QueryCommand(click.Command):
+    """Only the command's own options are options: any other argument starting with '-'
+    is a word of the query (``-nháp`` excludes a word), wherever it stands."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        with_value, flags = set(), set()
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                (flags if param.is_flag else with_value).update(param.opts)
+        options: list[str] = []
+        words: list[str] = []
+        rest = iter(args)
+        for arg in rest:
+            if arg == "--":
+                words.extend(rest)
+            elif arg in flags:
+                options.append(arg)
+            elif arg.split("=", 1)[0] in with_value:
+                options.append(arg)
+                if "=" not in arg and (value := next(rest, None)) is not None:
+                    options.append(value)
+            else:
+                words.append(arg)
+        return super().parse_args(ctx, [*options, "--", *words])
 
 
 @click.group(
@@ -51,7 +82,7 @@ def command() -> None:
     pass
 
 
-@command.command("query", hidden=True, help=QUERY_HELP)
+@command.command("query", cls=_QueryCommand, hidden=True, help=QUERY_HELP)
 @click.argument("words", nargs=-1, required=True)
 @click.option("--limit", type=click.IntRange(1, 1000), help="Results per page.")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True, help="Page.")
@@ -77,7 +108,7 @@ def query(
 
     text = " ".join(words)
     try:
-        scope = _scope(app, as_) if as_ else Scope.all()
+        scope = _scope(app, as_) if as_ is not None else Scope.all()
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--as") from None
     service = SearchService(app.settings, app.archive())

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from reports.aggregate import TOTAL
 from reports.model import CHECKS, SOURCE_LABELS, Column, Table
+from reports.report import LEVEL_LABELS
 
 MISSING = "—"
+FILTER_LABELS = {"agency": "Cơ quan", "level": "Cấp"}
 
 
 def vn_int(value: int) -> str:
@@ -24,6 +27,8 @@ def display(value: Any, column: Column) -> str:
     """A cell for people (terminal, HTML, charts)."""
     if value is None:
         return MISSING
+    if column.key == "group" and value == TOTAL:
+        return ""  # the name column says "Tổng cộng"
     if column.key == "total_source":
         return SOURCE_LABELS.get(value, value)
     if column.kind == "percent":
@@ -31,6 +36,13 @@ def display(value: Any, column: Column) -> str:
     if column.kind in ("int", "days"):
         return vn_int(int(value))
     return str(value)
+
+
+def filter_label(key: str, value: str) -> tuple[str, str]:
+    """A report filter for people: ``("level", "commune")`` → ``("Cấp", "Cấp xã")``."""
+    if key == "level":
+        value = LEVEL_LABELS.get(value, value)
+    return FILTER_LABELS.get(key, key), value
 
 
 def plain(value: Any, column: Column) -> str:

@@ -8,7 +8,7 @@ from html import escape
 from config.sections.reports import ReportsSettings
 from reports.model import Report
 from reports.render.charts import render_png
-from reports.render.formatting import display, verdicts
+from reports.render.formatting import display, filter_label, verdicts
 
 _STYLE = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em; color: #222; }
@@ -33,7 +33,8 @@ def render_html(report: Report, settings: ReportsSettings) -> str:
         f"<p>Kỳ {escape(report.period)}, so với cùng kỳ {escape(report.previous_period)}",
     ]
     for key, value in report.filters.items():
-        parts.append(f"; {escape(key)}: {escape(value)}")
+        label, text = filter_label(key, value)
+        parts.append(f"; {escape(label)}: {escape(text)}")
     parts.append(f". Lập lúc {report.generated_at:%Y-%m-%d %H:%M} UTC.</p>")
     parts.append('<ul class="notes">')
     for note in report.notes:

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from reports.model import Report
-from reports.render.formatting import display, verdicts
+from reports.render.formatting import display, filter_label, verdicts
 
 
 def render_table(report: Report, width: int = 300) -> str:
@@ -23,7 +23,8 @@ def render_table(report: Report, width: int = 300) -> str:
 def print_report(console: Console, report: Report, name_width: int | None = 30) -> None:
     """Print to a console (colours where the console has them)."""
     console.print(f"[bold]{escape(report.title)}[/bold]")
-    scope = ", ".join(f"{k}: {v}" for k, v in report.filters.items()) or "tất cả cơ quan"
+    filters = (filter_label(k, v) for k, v in report.filters.items())
+    scope = ", ".join(f"{k}: {v}" for k, v in filters) or "tất cả cơ quan"
     console.print(escape(f"Kỳ {report.period} (so với {report.previous_period}); {scope}"))
     for table in report.tables:
         out = RichTable(title=escape(table.title), title_justify="left")

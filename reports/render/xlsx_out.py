@@ -8,8 +8,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from reports.aggregate import TOTAL
 from reports.model import SOURCE_LABELS, Report
-from reports.render.formatting import verdicts
+from reports.render.formatting import filter_label, verdicts
 
 INFO_SHEET = "Thông tin"
 SHEETS = {
@@ -33,7 +34,7 @@ def render_xlsx(report: Report) -> bytes:
     info.append(["Kỳ", report.period])
     info.append(["So với", report.previous_period])
     for key, value in report.filters.items():
-        info.append([key, value])
+        info.append(list(filter_label(key, value)))
     info.append(["Lập lúc (UTC)", report.generated_at.strftime("%Y-%m-%d %H:%M")])
     for note in report.notes:
         info.append(["Ghi chú", note])
@@ -50,6 +51,8 @@ def render_xlsx(report: Report) -> bytes:
                 value = row.get(column.key)
                 if column.key == "total_source" and value is not None:
                     value = SOURCE_LABELS.get(value, value)
+                elif column.key == "group" and value == TOTAL:
+                    value = None  # the name column says "Tổng cộng"
                 values.append(value)
             sheet.append(values)
             met = verdicts(table, row)
