@@ -22,13 +22,26 @@ TOO_MUCH = "552 Error: Too much mail data"
 
 
 @dataclass
+class Received:
+    """Bytes of message data read so far: the DATA deadline grows with them."""
+
+    bytes: int = 0
+
+
+@dataclass
 class DataResult:
     content: bytes = b""  # dot-unstuffed (RFC 5321 4.5.2)
     problem: str | None = None  # the reply instead of the handler's, when a limit was hit
 
 
-async def read_data(reader: asyncio.StreamReader, size_limit: int | None, line_limit: int):
+async def read_data(
+    reader: asyncio.StreamReader,
+    size_limit: int | None,
+    line_limit: int,
+    received: Received | None = None,
+):
     """Everything up to the end-of-data line, which is consumed and not returned."""
+    received = received or Received()
     pieces: list[bytes] = []
     total = 0  # bytes kept or dropped, for the size limit
     last = b"\r\n"  # the DATA command line ended with CRLF: a first ".\r\n" ends the data
@@ -40,6 +53,7 @@ async def read_data(reader: asyncio.StreamReader, size_limit: int | None, line_l
         except asyncio.LimitOverrunError as exc:  # no ".\r\n" in a full buffer: take it
             piece = await reader.read(exc.consumed)
             found = False
+        received.bytes += len(piece)
         if found and _last_two(last, piece[: -len(END)]) == b"\r\n":
             piece = piece[: -len(END)]
             total += len(piece)

@@ -85,8 +85,21 @@ class SmtpSettings(Section):
         120, ge=1, description="Messages per client IP per minute (trusted networks exempt)."
     )
     command_timeout_seconds: float = Field(60.0, gt=0, description="Idle time per command.")
-    data_timeout_seconds: float = Field(300.0, gt=0, description="Whole DATA phase deadline.")
-    session_timeout_seconds: float = Field(900.0, gt=0, description="Whole session deadline.")
+    data_timeout_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="DATA phase deadline, pushed back by the data received (min_data_rate).",
+    )
+    min_data_rate: int = Field(
+        500,
+        ge=0,
+        description="Bytes per second of message data that keep a slow client connected: "
+        "every min_data_rate bytes received add a second to data_timeout_seconds (as "
+        "Postfix's smtpd_min_data_rate). 0: the DATA phase ends after data_timeout_seconds.",
+    )
+    session_timeout_seconds: float = Field(
+        900.0, gt=0, description="Whole session deadline, not counting the DATA phases."
+    )
     bare_line_endings: Literal["normalise", "reject"] = Field(
         "normalise",
         description="Bare CR or LF in DATA: normalise to CRLF (dots then escaped on relay) "

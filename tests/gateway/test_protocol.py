@@ -6,6 +6,7 @@ import smtplib
 import socket
 import ssl
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -165,6 +166,50 @@ def test_session_deadline_stops_a_trickling_client(tmp_path, peer, start_gateway
             if not chunk or b"421" in got:
                 break
     assert b"421 4.4.2" in got
+
+
+def _slow_settings(tmp_path: Path, peer):
+    settings = gateway_settings(tmp_path, next_hop=f"127.0.0.1:{peer.port}")
+    settings.smtp.data_timeout_seconds = 0.3
+    settings.smtp.min_data_rate = 1000  # every 1,000 bytes received: one more second
+    return settings
+
+
+def _start_data(sock) -> None:
+    read_reply(sock)
+    for line in (b"EHLO slow.ninhthuan.gov.vn", b"MAIL FROM:<a@ninhthuan.gov.vn>",
+                 b"RCPT TO:<b@ninhthuan.gov.vn>", b"DATA"):  # fmt: skip
+        sock.sendall(line + b"\r\n")
+        read_reply(sock)
+
+
+def test_a_slow_steady_sender_outlasts_the_data_and_session_timeouts(
+    tmp_path, peer, start_gateway
+) -> None:
+    settings = _slow_settings(tmp_path, peer)
+    settings.smtp.session_timeout_seconds = 0.8
+    gw = start_gateway(settings)
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=10) as s:
+        _start_data(s)
+        s.sendall(b"Subject: scan on a slow line\r\n\r\n")
+        for _ in range(24):  # ~1.2 s in all: past both timeouts, but always moving
+            s.sendall(b"x" * 998 + b"\r\n")
+            time.sleep(0.05)  # the slow client (a stimulus, not a wait for the server)
+        s.sendall(b".\r\n")
+        assert read_reply(s).startswith(b"250 ")
+    wait_for(lambda: peer.messages, what="relayed")
+    assert b"scan on a slow line" in peer.messages[0].data
+
+
+def test_a_stalled_sender_is_cut_off_once_its_data_is_used_up(
+    tmp_path, peer, start_gateway
+) -> None:
+    gw = start_gateway(_slow_settings(tmp_path, peer))
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=10) as s:
+        _start_data(s)
+        s.sendall(b"Subject: stalled\r\n\r\n" + b"x" * 500)  # earns half a second
+        assert read_reply(s).startswith(b"421 4.4.2")
+    assert not peer.messages
 
 
 @pytest.fixture(scope="module")
