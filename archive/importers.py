@@ -151,7 +151,9 @@ _LINKED_DIR = "a link to a folder, not followed (name it on the command line to 
 
 
 def is_maildir(path: Path) -> bool:
-    return (path / "cur").is_dir() and (path / "new").is_dir()
+    """new/ beside cur/ or tmp/: a mailbox no client has opened yet may have no cur/, and
+    its tmp/ holds deliveries still being written, never to be imported."""
+    return (path / "new").is_dir() and ((path / "cur").is_dir() or (path / "tmp").is_dir())
 
 
 def _plan_maildir(root: Path) -> Iterator[PlanEntry]:
@@ -165,6 +167,8 @@ def _plan_maildir(root: Path) -> Iterator[PlanEntry]:
     for folder in folders:
         for sub in ("cur", "new"):
             here = folder / sub
+            if sub == "cur" and not here.exists():  # never opened by a mail client
+                continue
             try:
                 with os.scandir(here) as listing:
                     names = sorted(e.name for e in listing if not e.name.startswith("."))

@@ -263,6 +263,20 @@ def test_plan_keeps_a_total_not_the_entries(tmp_path: Path) -> None:
     assert len(list(planned)) == 3001
 
 
+def test_a_maildir_without_cur_is_a_maildir_and_its_tmp_is_left_alone(
+    archive: Archive, tmp_path: Path
+) -> None:
+    box = tmp_path / "Maildir"
+    for sub in ("new", "tmp"):  # as delivered, before any mail client opened it
+        (box / sub).mkdir(parents=True)
+    (box / "new" / "1.host").write_bytes(_eml(1))
+    (box / "tmp" / "2.host").write_bytes(_eml(2)[:40])  # a delivery still being written
+    entries = list(plan([box]))
+    assert [(e.path.name, e.fmt) for e in entries] == [("1.host", "maildir")]
+    summary = run_import(archive, plan([box]))
+    assert summary.as_dict()["by_format"]["maildir"]["messages_new"] == 1
+
+
 def test_import_cli_json_and_idempotence(tmp_path: Path) -> None:
     folder = tmp_path / "mail"
     folder.mkdir()
