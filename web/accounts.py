@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from archive.addresses import normalise_address
-from archive.models import LoginFailure, User
+from archive.models import LoginFailure, User, WebSession
 from archive.models.accounts import ROLES
 from config.sections.web import WebSettings
 from web.passwords import hash_password, needs_rehash, verify_password
@@ -91,10 +91,15 @@ def set_password(session: Session, username: str, password: str) -> None:
     user = get_user(session, username)
     user.password_hash = hash_password(password)
     session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    # A new password is how an admin answers a leaked one: end the sessions opened with it.
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
 
 
 def set_disabled(session: Session, username: str, disabled: bool = True) -> None:
-    get_user(session, username).disabled = disabled
+    user = get_user(session, username)
+    user.disabled = disabled
+    if disabled:  # ended for good: enabling the account again must not revive them
+        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
 
 
 def list_users(session: Session) -> list[User]:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from archive.models import AuditEntry
+from web.security import spreadsheet_safe
 
 ACTIONS = (
     "sign-in",
@@ -99,7 +100,7 @@ def to_csv(rows: Sequence[AuditEntry]) -> str:
         d = as_dict(row)
         writer.writerow(
             [
-                d[k] or ""
+                spreadsheet_safe(d[k] or "")
                 for k in ("id", "at", "user", "action", "target", "client", "outcome", "detail")
             ]
         )

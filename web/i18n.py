@@ -108,6 +108,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "Yêu cầu không hợp lệ (mã bảo vệ biểu mẫu đã hết hạn?). Hãy thử lại.",
         "Invalid request (the form's protection token expired?). Please retry.",
     ),
+    "bad_parameter": (
+        "Tham số trong địa chỉ không hợp lệ (ví dụ số trang quá lớn).",
+        "A parameter in the address is not valid (for example a page number too large).",
+    ),
+    "server_error": (
+        "Đã có lỗi trong hệ thống; lỗi đã được ghi lại. Hãy thử lại sau.",
+        "Something went wrong on the server; it has been logged. Please retry later.",
+    ),
     "query_error": ("Câu truy vấn chưa đúng", "The query is not valid"),
     "language": ("English", "Tiếng Việt"),
     "none": ("(không có)", "(none)"),

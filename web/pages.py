@@ -105,14 +105,16 @@ def not_found(request: Request, viewer: Viewer | None) -> HTMLResponse:
     )
 
 
-def bad_request(request: Request, viewer: Viewer | None) -> HTMLResponse:
+def bad_request(
+    request: Request, viewer: Viewer | None, message_key: str = "bad_request"
+) -> HTMLResponse:
     return render(
         request,
         "error.html",
         viewer,
         status=400,
         title_key="error_title",
-        message_key="bad_request",
+        message_key=message_key,
     )
 
 

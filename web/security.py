@@ -14,6 +14,8 @@ CSP = (
     "object-src 'none'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; "
     "form-action 'self'"
 )
+# The same policy for a message whose reader asked to see its remote images.
+CSP_REMOTE_IMAGES = CSP.replace("img-src 'self' data:", "img-src 'self' data: https: http:")
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -49,21 +51,33 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell that Excel/LibreOffice will not run as a formula (OWASP CSV injection):
+    text from mail (subjects, senders, queries) starting with = + - @ gets a leading '."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|;]+')
 
 
 def safe_filename(name: str | None, fallback: str) -> str:
     """A name that cannot traverse paths or break a header; keeps Vietnamese letters."""
+    # Slashes become "_" rather than cutting the name: official document names carry
+    # their number, "Quyết định 123/QĐ-UBND.pdf", and the number is what the clerk needs.
     name = unicodedata.normalize("NFC", name or "")
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = _UNSAFE.sub("_", name).strip(" .")
+    name = _UNSAFE.sub("_", name).strip(" ._")
     return name[:150] or fallback
 
 
 def content_disposition(name: str, inline: bool = False) -> str:
     """RFC 6266 header: an ASCII fallback plus the UTF-8 name (RFC 5987)."""
     ascii_name = (
-        unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or "download"
+        unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+        .encode("ascii", "ignore")
+        .decode()
+        or "download"
     )
     ascii_name = ascii_name.replace('"', "")
     kind = "inline" if inline else "attachment"

@@ -13,11 +13,23 @@ from starlette.routing import Route
 
 from search.query import QuerySyntaxError
 from search.service import SearchService
-from web.pages import app_state, forbidden, record, render, sign_in_redirect, viewer_of
+from web.pages import (
+    app_state,
+    bad_request,
+    forbidden,
+    record,
+    render,
+    sign_in_redirect,
+    viewer_of,
+)
+from web.security import spreadsheet_safe
 from web.viewing import scope_of
 
 FILTERS = ("from_date", "to_date", "agency", "type", "signed", "scanned", "direction")
 CSV_LIMIT = 10_000
+# The engine collects every hit before the requested page: an unbounded page number
+# (page=999999999) makes tantivy allocate hundreds of gigabytes and aborts the server.
+MAX_PAGE = 1_000
 _SAFE_VALUE = re.compile(r'^[^"]{1,200}$')
 
 
@@ -52,10 +64,11 @@ async def search_page(request: Request) -> Response:
         return forbidden(request, viewer, "search", "search")
     params = request.query_params
     text = query_of(params)
-    try:
-        page_number = max(1, int(params.get("page", "1")))
-    except ValueError:
-        page_number = 1
+    raw_page = params.get("page", "1")
+    valid = raw_page.isascii() and raw_page.isdigit() and len(raw_page) <= 9
+    if not valid or not 1 <= int(raw_page) <= MAX_PAGE:
+        return bad_request(request, viewer, "bad_parameter")
+    page_number = int(raw_page)
     result = error = None
     if "q" in params:
         service = _service(request)
@@ -103,7 +116,8 @@ async def search_csv(request: Request) -> Response:
             result = service.search(text, scope, page=page, limit=500)
             for hit in result.hits:
                 writer.writerow(
-                    [
+                    spreadsheet_safe(cell)
+                    for cell in [
                         hit.id,
                         hit.message_id or "",
                         hit.date.isoformat() if hit.date else "",
