@@ -32,6 +32,15 @@ from search.snippets import Snippet, locate
 
 log = logging.getLogger("govmail.search")
 PARALLEL_FROM = 20_000  # messages: below this, starting worker processes costs more
+# Hits skipped before a page: the engine collects every one of them first (tantivy sizes
+# its heap for them, so page 999999999 would ask for hundreds of gigabytes).
+MAX_OFFSET = 100_000
+
+
+class PageOutOfReach(ValueError):
+    """A page too far into the hits to fetch."""
+
+
 error_log = logging.getLogger("govmail.error")
 Progress = Callable[[int], None]
 
@@ -234,6 +243,11 @@ class SearchService:
         """Ranked, paginated hits with exact totals. Raises QuerySyntaxError."""
         limit = limit or self.settings.search.page_size
         page = max(1, page)
+        if (page - 1) * limit > MAX_OFFSET:
+            raise PageOutOfReach(
+                f"page {page} starts beyond the first {MAX_OFFSET:,} hits: "
+                "narrow the query instead (a date range, from:, type: …)"
+            )
         plan = compile_query(parse(query), scope)
         total, found = self.engine.search(plan.clause, (page - 1) * limit, limit)
         hits = self._hits(found, plan.terms)

@@ -94,6 +94,13 @@ def test_days_beyond_the_calendar_are_usage_errors(run) -> None:
         assert name in out and "^" in out and "Traceback" not in out
 
 
+def test_a_page_too_far_is_a_usage_error_not_a_crash(run) -> None:
+    out = run("search", "lịch", "--page", "999999999", code=2)
+    assert "--page" in out and "narrow the query" in out and "Traceback" not in out
+    last = json.loads(run("search", "--json", "lịch", "--page", "2"))
+    assert last["page"] == 2 and last["hits"] == []
+
+
 def test_deep_nesting_is_a_usage_error(run) -> None:
     out = run("search", "(" * 400 + "lịch" + ")" * 400, code=2)
     assert "too many nested '('" in out and "Traceback" not in out

@@ -104,7 +104,7 @@ def query(
 ) -> None:
     from search.query import QuerySyntaxError
     from search.scope import Scope
-    from search.service import SearchService
+    from search.service import PageOutOfReach, SearchService
 
     text = " ".join(words)
     try:
@@ -120,6 +120,8 @@ def query(
             err=True,
         )
         raise SystemExit(EXIT_USAGE) from None
+    except PageOutOfReach as exc:
+        raise click.BadParameter(str(exc), param_hint="--page") from None
     finally:
         service.close()
     if as_json:
