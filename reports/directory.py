@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from archive.addresses import normalise_domain
 from archive.models import Agency, AgencyAddress, AgencyCodeRow, AgencyDomain, Exchange
 from reports.agency_codes import AgencyCodeError, parse_code
 from reports.attribution import CodeSpan, Directory
@@ -203,11 +204,15 @@ def load_directory(session: Session) -> Directory:
 
 
 def find_agency(session: Session, code: str, day: date | None = None) -> Agency:
-    """By any accepted spelling of any of its codes; on reuse, the one valid on ``day``."""
+    """By any accepted spelling of any of its codes (on reuse, the one valid on ``day``),
+    or by one of its mail domains: a clerk's web account may name its agency that way."""
     try:
         parsed = parse_code(code)
     except AgencyCodeError as exc:
-        raise AgencyNotFound(str(exc)) from None
+        agency = _by_domain(session, code)
+        if agency is None:
+            raise AgencyNotFound(f"{exc}, or one of its mail domains") from None
+        return agency
     full = parsed.full
     rows = session.scalars(select(AgencyCodeRow).where(AgencyCodeRow.code == full)).all()
     if not rows:
@@ -219,6 +224,15 @@ def find_agency(session: Session, code: str, day: date | None = None) -> Agency:
     agency = session.get(Agency, chosen.agency_id)
     assert agency is not None
     return agency
+
+
+def _by_domain(session: Session, text: str) -> Agency | None:
+    """The agency whose own domain ``text`` is (``vanthu@`` before it is allowed)."""
+    domain = normalise_domain(text.rsplit("@", 1)[-1])
+    if "." not in domain:
+        return None
+    agency_id = session.scalar(select(AgencyDomain.agency_id).where(AgencyDomain.domain == domain))
+    return session.get(Agency, agency_id) if agency_id is not None else None
 
 
 def list_agencies(

@@ -25,7 +25,7 @@ from archive.models import Document, Exchange, ExchangeDirty, Message
 from cli.main import cli
 from config import Settings
 from gateway.wiring import open_archive
-from reports.directory import import_file
+from reports.directory import AgencyNotFound, import_file
 from reports.exchange_log import rebuild, refresh
 from reports.periods import parse_period
 from reports.report import ReportRequest, build_report
@@ -235,6 +235,20 @@ def test_agency_filter_takes_the_agency_and_its_units(history, settings) -> None
     assert total["sent"] == truth[DISTRICT]["sent"] + truth[COMMUNE]["sent"]
     level = _report(archive, settings, level="commune")
     assert {r["group"] for r in level.table("exchange").rows} == {COMMUNE, "total"}
+
+
+def test_an_agency_may_be_named_by_its_mail_domain(history, settings) -> None:
+    """A clerk's web account names its agency by domain (``users add --agency``)."""
+    archive, _letters = history
+    by_code = _report(archive, settings, agency="H43.20").table("exchange").rows
+    for named in (
+        "ninhhai.ninhthuan.gov.vn",
+        "NinhHai.NinhThuan.gov.vn.",
+        "x@ninhhai.ninhthuan.gov.vn",
+    ):
+        assert _report(archive, settings, agency=named).table("exchange").rows == by_code
+    with pytest.raises(AgencyNotFound, match="mail domains"):
+        _report(archive, settings, agency="khanhhoa.gov.vn")
 
 
 # -- every format -----------------------------------------------------------------------
