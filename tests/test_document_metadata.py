@@ -18,6 +18,7 @@ import pytest
 
 from archive.documents.metadata import Citation, DocumentMetadata, read_metadata
 from archive.documents.metadata_rules import TYPE_BY_ABBREVIATION, fold
+from archive.documents.normalise import normalise
 from tests.conftest import CORPUS
 
 FIELDS = (
@@ -830,6 +831,52 @@ HUYỆN BÁC ÁI
 KẾ HOẠCH
 Chuyển đổi số năm 2021
 Nhằm triển khai hiệu quả chuyển đổi số.
+"""
+
+# A Thông báo / Giấy mời: the first body line introduces a list ("… như sau:") or names the
+# invited ("Kính mời: …"); neither continues the trích yếu.
+TB_BODY_INTRODUCES_LIST = """\
+ỦY BAN NHÂN DÂN TỈNH NINH THUẬN
+Số: 112/TB-UBND
+Ninh Thuận, ngày 09 tháng 9 năm 2024
+THÔNG BÁO
+Lịch nghỉ lễ Quốc khánh năm 2024
+Ủy ban nhân dân tỉnh thông báo lịch nghỉ lễ như sau:
+1. Thời gian nghỉ: từ ngày 31/8 đến 03/9/2024.
+"""
+
+GM_KINH_MOI = """\
+UBND TỈNH NINH THUẬN
+VĂN PHÒNG
+Số: 32/GM-VPUB
+Ninh Thuận, ngày 15 tháng 4 năm 2024
+GIẤY MỜI
+Dự họp giao ban chuyển đổi số quý I năm 2024
+Kính mời: Lãnh đạo Sở Thông tin và Truyền thông.
+Thời gian: 08 giờ 00, ngày 18/4/2024.
+"""
+
+# PDF text layers: "Số:" and its value on two lines (a number stamped by the system, or a
+# narrow header column), and a ký hiệu wrapped after its "-".
+BC_NUMBER_ON_NEXT_LINE = """\
+UBND TỈNH NINH THUẬN
+SỞ THÔNG TIN VÀ TRUYỀN THÔNG
+Số:
+15/BC-STTTT
+Ninh Thuận, ngày 05 tháng 3 năm 2024
+BÁO CÁO
+Kết quả thực hiện chuyển đổi số quý I năm 2024
+Kính gửi: Ủy ban nhân dân tỉnh.
+"""
+
+CV_NOTATION_WRAPPED = """\
+UBND TỈNH NINH THUẬN
+SỞ THÔNG TIN VÀ TRUYỀN THÔNG
+Số: 1234/STTTT-
+CNTT Ninh Thuận, ngày 05 tháng 3 năm 2024
+V/v đôn đốc báo cáo tình hình
+ứng dụng công nghệ thông tin
+Kính gửi: Các sở, ban, ngành.
 """
 
 EXAMPLES = [
@@ -1691,6 +1738,69 @@ EXAMPLES = [
             source="subject",
         ),
     ),
+    (
+        "thong-bao-body-line-introducing-a-list-ends-the-subject",
+        TB_BODY_INTRODUCES_LIST,
+        None,
+        _expect(
+            number="112",
+            notation="TB-UBND",
+            issued_date="2024-09-09",
+            place="Ninh Thuận",
+            doc_type="Thông báo",
+            issuer="ỦY BAN NHÂN DÂN TỈNH NINH THUẬN",
+            subject="Lịch nghỉ lễ Quốc khánh năm 2024",
+            source="text",
+        ),
+    ),
+    (
+        "giay-moi-kinh-moi-ends-the-subject",
+        GM_KINH_MOI,
+        None,
+        _expect(
+            number="32",
+            notation="GM-VPUB",
+            issued_date="2024-04-15",
+            place="Ninh Thuận",
+            doc_type="Giấy mời",
+            issuer="VĂN PHÒNG",
+            issuer_parent="UBND TỈNH NINH THUẬN",
+            subject="Dự họp giao ban chuyển đổi số quý I năm 2024",
+            source="text",
+        ),
+    ),
+    (
+        "so-label-and-number-on-two-lines",
+        BC_NUMBER_ON_NEXT_LINE,
+        None,
+        _expect(
+            number="15",
+            notation="BC-STTTT",
+            issued_date="2024-03-05",
+            place="Ninh Thuận",
+            doc_type="Báo cáo",
+            issuer="SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+            issuer_parent="UBND TỈNH NINH THUẬN",
+            subject="Kết quả thực hiện chuyển đổi số quý I năm 2024",
+            source="text",
+        ),
+    ),
+    (
+        "notation-wrapped-after-its-dash",
+        CV_NOTATION_WRAPPED,
+        None,
+        _expect(
+            number="1234",
+            notation="STTTT-CNTT",
+            issued_date="2024-03-05",
+            place="Ninh Thuận",
+            doc_type="Công văn",
+            issuer="SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+            issuer_parent="UBND TỈNH NINH THUẬN",
+            subject="đôn đốc báo cáo tình hình ứng dụng công nghệ thông tin",
+            source="text",
+        ),
+    ),
     # ---- nothing to read: nothing reported
     ("plain-email-and-plain-subject", PLAIN_EMAIL, "Re: góp ý dự thảo", _expect()),
     ("email-listing-documents", EMAIL_LISTING, "Chuyển văn bản tuần 10", _expect()),
@@ -1748,6 +1858,38 @@ def test_long_document_keeps_header_signer_and_cites() -> None:
         ("30", "2020/NĐ-CP", "Nghị định", "2020-03-05"),
     ]
     assert md | {"cites": []} == CV_NINH_THUAN_EXPECT | {"cites": []}
+
+
+# TCVN3 from a .VnTime document whose headings use a ".VnTimeH" font: the capitals with
+# marks are drawn at the lower-case code points (vn-edoc.md §5), "QUY\xd5T \xa7\xdeNH".
+QD_TCVN3_H_FONT = (
+    "\xf1Y BAN NH\xa2N D\xa2N\nT\xd8NH NINH THU\xcbN\nS\xe8: 123/Q\xa7-UBND\n"
+    "Ninh Thu\xcbn, ng\xb5y 05 th\xb8ng 3 n\xa8m 2024\nQUY\xd5T \xa7\xdeNH\n"
+    "V\xd2 vi\xd6c ph\xaa duy\xd6t K\xd5 ho\xb9ch chuy\xd3n \xae\xe6i s\xe8 n\xa8m 2024\n"
+    "CH\xf1 T\xdeCH \xf1Y BAN NH\xa2N D\xa2N T\xd8NH NINH THU\xcbN\n"
+    "C\xa8n c\xf8 Lu\xcbt T\xe6 ch\xf8c ch\xddnh quy\xd2n \xae\xdea ph\xad\xacng "
+    "ng\xb5y 19 th\xb8ng 6 n\xa8m 2015;\n"
+    "KT. CH\xf1 T\xdeCH\nPH\xe3 CH\xf1 T\xdeCH\nTr\xc7n Qu\xe8c Nam\n"
+)
+
+
+def test_tcvn3_document_with_h_font_headings_reads_like_unicode() -> None:
+    text = normalise(QD_TCVN3_H_FONT)
+    assert text.legacy_encoding == "tcvn3"
+    assert _as_dict(read_metadata(text.text)) == _expect(
+        number="123",
+        notation="QĐ-UBND",
+        issued_date="2024-03-05",
+        place="Ninh Thuận",
+        doc_type="Quyết định",
+        issuer="ỦY BAN NHÂN DÂN TỈNH NINH THUẬN",
+        subject="Về việc phê duyệt Kế hoạch chuyển đổi số năm 2024",
+        signer_name="Trần Quốc Nam",
+        signer_title="KT. CHỦ TỊCH, PHÓ CHỦ TỊCH",
+        signer_authority="KT",
+        source="text",
+        cites=[(None, None, "Luật", "2015-06-19", "Tổ chức chính quyền địa phương")],
+    )
 
 
 # ---------------------------------------------------------------------------------------

@@ -42,6 +42,17 @@ def test_tcvn3_and_vni_reference_samples_convert() -> None:
     assert legacy_encoding.from_tcvn3("\u00adu") == "ưu"  # 0xAD, the soft hyphen, is ư
 
 
+def test_tcvn3_capitals_drawn_by_h_fonts_are_upper_cased() -> None:
+    # ".VnTimeH" fonts draw capitals at the lower-case code points (vn-edoc.md §5): a word
+    # typed in capitals comes out with lower-case marked letters between ASCII capitals.
+    assert legacy_encoding.from_tcvn3("QUY\xd5T \xa7\xdeNH") == "QUYẾT ĐỊNH"
+    assert legacy_encoding.from_tcvn3("\xf1Y BAN NH\xa2N D\xa2N T\xd8NH") == "ỦY BAN NHÂN DÂN TỈNH"
+    # title case and lower case stay as they are; a ký hiệu keeps its lower-case letter
+    assert legacy_encoding.from_tcvn3("S\xe8: 12/TTr-S\xa7T") == "Số: 12/TTr-SĐT"
+    assert legacy_encoding.from_tcvn3("Tr\xc7n Qu\xe8c Nam") == "Trần Quốc Nam"
+    assert legacy_encoding.from_tcvn3("\xae\xf8ng") == "đứng"
+
+
 def test_detection_picks_the_encoding_and_leaves_other_text_alone() -> None:
     assert legacy_encoding.detect(to_tcvn3(SENTENCE)) == "tcvn3"
     assert legacy_encoding.detect(to_vni(SENTENCE)) == "vni"

@@ -118,8 +118,29 @@ _TCVN3_CHARS = frozenset(TCVN3)
 _LEGACY_RANGE = re.compile(r"[\u00a1-\u00ff]")
 
 
-def from_tcvn3(text: str) -> str:
+def _tcvn3_letters(text: str) -> str:
     return "".join(TCVN3.get(c, c) for c in text)
+
+
+# Letters without ASCII lower case around a capital: "QUYếT", "ủY" (and "Số", "Trần": "T").
+_CAPITALS_RUN = re.compile(r"[^\W\d_a-z]*[A-ZĂÂĐÊÔƠƯ][^\W\d_a-z]*")
+
+
+def _h_font_capitals(m: re.Match[str]) -> str:
+    """The run upper-cased when it is a whole word with a capital after its first letter."""
+    word, text, end = m.group(0), m.string, m.end()
+    if (end < len(text) and text[end].isalpha()) or not any(c.isupper() for c in word[1:]):
+        return word
+    start = m.start()
+    return word if start and text[start - 1].isalpha() else word.upper()
+
+
+def from_tcvn3(text: str) -> str:
+    """TCVN3 to Unicode. A ".VnTimeH" font draws capitals at the lower-case code points, so
+    a word typed in capitals comes out as "QUYÕT §ÞNH" → "QUYếT ĐịNH": a word with a capital
+    after its first letter and no lower-case ASCII letter is upper-cased ("QUYẾT ĐỊNH").
+    A title-case word ("Số") or a word typed all in lower case stays as it is."""
+    return _CAPITALS_RUN.sub(_h_font_capitals, _tcvn3_letters(text))
 
 
 def from_vni(text: str) -> str:
@@ -176,7 +197,7 @@ def detect(text: str) -> str | None:
     valid, invalid = syllable_score(sample)
     best, best_score = None, valid - invalid
     margin = max(2, (valid + invalid) // 10)
-    for name, conv in (("tcvn3", from_tcvn3), ("vni", from_vni)):
+    for name, conv in (("tcvn3", _tcvn3_letters), ("vni", from_vni)):
         v, i = syllable_score(conv(sample))
         if v - i > best_score + margin and v > i:
             best, best_score = name, v - i

@@ -152,6 +152,7 @@ def _header_end(lines: _Lines) -> int:
 class _Header:
     number_at: int | None = None  # line index of "Số:"
     number_span: tuple[int, int] = (0, 0)
+    number_wrap: int = 0  # characters of the next line that end the số/ký hiệu (wrapped)
     number: str | None = None
     notation: str | None = None
     date_at: int | None = None
@@ -197,7 +198,7 @@ def _read_text(lines: _Lines) -> DocumentMetadata | None:
 
 def _signer_search_start(header: _Header) -> int:
     """The signature block comes after every part of the header."""
-    anchors = (header.number_at, header.date_at, header.title_at, header.vv_at)
+    anchors = (_number_end(header), header.date_at, header.title_at, header.vv_at)
     return max((a for a in anchors if a is not None), default=-1) + 1
 
 
@@ -216,7 +217,8 @@ def _read_header(lines: _Lines) -> _Header:
         for i in range(end):
             if _find_vv(lines, i, header):
                 break
-    below = header.number_at + 1 if header.number_at is not None else None
+    below = _number_end(header)
+    below = below + 1 if below is not None else None
     if header.title_at is None and header.vv_at is None and below and below < len(lines):
         old = rules.OLD_SUBJECT_LABEL_RE.match(lines.folded[below])
         if old:  # công văn before Decree 30 sometimes wrote "Về việc" under the số
@@ -236,14 +238,33 @@ def _find_number(lines: _Lines, i: int, header: _Header) -> None:
     )  # "… TỈNH NINH THUẬN Số: 12/…" when columns merged: the colon is required
     for start in starts:
         found = rules.NUMBER_RE.match(raw, start.end())
-        if found is None or rules.CITATION_TAIL_RE.match(folded, found.end()):
+        wrap = 0
+        if i + 1 < len(lines) and (found is None or raw[found.end() :].strip() in ("-", "–")):
+            # the value on the next line, whole or in part, as PDF text layers give a
+            # narrow header column or a number stamped by the system: "Số:" / "15/BC-STTTT",
+            # "Số: 15/BC-" / "STTTT"; the rest of the "Số" line must belong to it
+            joined = f"{raw} {lines.raw[i + 1]}"
+            longer = rules.NUMBER_RE.match(joined, start.end() + (joined[start.end()] == " "))
+            if longer is not None and longer.end() > len(raw) + 1:
+                found, wrap = longer, longer.end() - len(raw) - 1
+        if found is None or rules.CITATION_TAIL_RE.match(
+            lines.folded[i + 1] if wrap else folded, wrap or found.end()
+        ):
             continue
         number = found.group("pnum") or found.group("num")
         notation = found.group("pnotation") or found.group("notation")
-        header.number_at, header.number_span = i, (start.start(), found.end())
+        header.number_at, header.number_wrap = i, wrap
+        header.number_span = (start.start(), len(raw) if wrap else found.end())
         header.number = number
         header.notation = _clean_notation(notation)
         return
+
+
+def _number_end(header: _Header) -> int | None:
+    """The last line of the số/ký hiệu."""
+    if header.number_at is None:
+        return None
+    return header.number_at + (1 if header.number_wrap else 0)
 
 
 def _clean_notation(notation: str) -> str:
@@ -258,6 +279,8 @@ def _find_place_date(lines: _Lines, i: int, header: _Header) -> None:
         if "ngay" not in text and not text.startswith(","):
             continue
         cut = header.number_span[1] if header.number_at == i else 0
+        if header.number_wrap and header.number_at == i - 1:
+            cut = header.number_wrap
         cut += _after_national_header(folded[cut : m.start()])
         place, place_start = _trailing_place(raw[cut : m.start()])
         if place is None and raw[cut : m.start()].strip():
@@ -357,6 +380,8 @@ def _strip_header_parts(lines: _Lines, i: int, header: _Header, start: int = 0) 
     """Line ``i`` from ``start`` without Quốc hiệu, place and date, or the số."""
     raw = lines.raw[i]
     cut = [(header.number_span, header.number_at), (header.place_span, header.date_at)]
+    if header.number_wrap:
+        cut.append(((0, header.number_wrap), _number_end(header)))
     keep = list(raw)
     for (a, b), at in cut:
         if at == i:
@@ -408,14 +433,15 @@ def _continuation(lines: _Lines, i: int, header: _Header, upper: bool) -> list[s
     for j in range(i + 1, min(len(lines), i + 6)):
         folded = lines.folded[j]
         text = _strip_header_parts(lines, j, header)
-        if not text or _is_separator(text) or j in (header.number_at, header.title_at):
+        numbered = (header.number_at, _number_end(header))
+        if not text or _is_separator(text) or j in (*numbered, header.title_at):
             break
         if _starts_body(text, rules.fold(text)) or rules.NUMBER_LABEL_RE.match(folded[:4]):
             break
         if title_type(text) or rules.SUBJECT_LABEL_RE.match(rules.fold(text)):
             break
-        if rules.BODY_ITEM_RE.match(text):
-            break  # a list or a heading of the body
+        if rules.BODY_ITEM_RE.match(text) or text.endswith(":"):
+            break  # a list or a heading of the body, or the line that introduces one
         if upper:
             if not _is_upper(text) or rules.AUTHORITY_LINE_RE.match(rules.fold(text)):
                 break

@@ -117,7 +117,8 @@ AGENCY_HEADS = (
 # The body starts at the first line beginning with one of these (folded); the header (số,
 # place and date, title) is read above it.
 BODY_MARKERS = (
-    r"can\s+cu\b", r"thuc\s+hien\b", r"kinh\s+gui\b", r"xet\s+(?:de\s+nghi|to\s+trinh)\b",
+    r"can\s+cu\b", r"thuc\s+hien\b", r"kinh\s+gui\b", r"kinh\s+moi\b",
+    r"xet\s+(?:de\s+nghi|to\s+trinh)\b",
     r"dieu\s+1\b", r"chuong\s+i\b", r"noi\s+nhan\b", r"theo\s+de\s+nghi\b",
 )  # fmt: skip
 
