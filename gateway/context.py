@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from config import Settings
+from config import ConfigError, ConfigProblem, Settings
 from gateway.addresses import TrustedNetworks
 from gateway.committer import GroupCommitter
-from gateway.dkim_check import Signer, TxtLookup
+from gateway.dkim_check import Signer, TxtLookup, key_problem
 from gateway.limits import ConnectionLimits, MessageRate
 from gateway.spool import Spool
 from policies import PolicyEngine
 from policies.domains import normalise_domain
+
+error_log = logging.getLogger("govmail.error")
 
 
 def spool_dir(settings: Settings) -> Path:
@@ -28,6 +32,40 @@ def maildir(settings: Settings) -> Path:
 def open_spool(settings: Settings) -> Spool:
     smtp = settings.smtp
     return Spool(spool_dir(settings), fsync=smtp.spool_fsync, max_crashes=smtp.max_crashes)
+
+
+def load_signers(settings: Settings) -> dict[str, Signer]:
+    """The DKIM signing keys, each checked now: a key that cannot sign stops start-up with
+    the file, the key and the problem (ConfigError), not a failure on every message."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    signers, problems = {}, []
+    for index, conf in enumerate(settings.smtp.dkim_sign):
+        key = f"smtp.dkim_sign.{index}"
+        problem = key_problem(conf.domain, conf.selector)
+        if problem:
+            problems.append(ConfigProblem(settings.source, key, problem))
+            continue
+        try:
+            signer = Signer.from_file(conf.domain, conf.selector, conf.key_file)
+            load_pem_private_key(signer.key, password=None)
+        except OSError as exc:
+            why = f"cannot read {conf.key_file}: {exc.strerror or exc}"
+            problems.append(ConfigProblem(settings.source, f"{key}.key_file", why))
+            continue
+        except (ValueError, TypeError) as exc:
+            why = f"{conf.key_file} is not an unencrypted PEM private key ({exc})"
+            problems.append(ConfigProblem(settings.source, f"{key}.key_file", why))
+            continue
+        with contextlib.suppress(OSError):
+            if conf.key_file.stat().st_mode & 0o077:
+                error_log.warning(
+                    "%s: DKIM private key readable by other users; chmod 600 it", conf.key_file
+                )
+        signers[conf.domain.lower()] = signer
+    if problems:
+        raise ConfigError(problems)
+    return signers
 
 
 def share(limit: int, processes: int) -> int:
@@ -67,10 +105,7 @@ class GatewayContext:
         hostname = smtp.hostname or socket.getfqdn()
         local = smtp.local_domains or engine.policy.province_domains
         processes = smtp_processes or smtp.smtp_processes()
-        signers = {
-            k.domain.lower(): Signer.from_file(k.domain, k.selector, k.key_file)
-            for k in smtp.dkim_sign
-        }
+        signers = load_signers(settings)
         return cls(
             settings=settings,
             engine=engine,

@@ -8,7 +8,9 @@ that records what DNS said, so ``temperror`` (DNS did not answer) is told apart 
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +18,9 @@ from pathlib import Path
 
 import dkim
 
+from gateway.addresses import _valid_domain
 from gateway.headers import fold, header_safe, remove
+from policies.domains import normalise_domain
 
 TxtLookup = Callable[[str], bytes | None]  # raises DnsTemporaryError when DNS is silent
 _quiet = logging.getLogger("dkimpy-quiet")  # dkimpy logs every failure at ERROR
@@ -201,13 +205,42 @@ class Signer:
         return field_bytes.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") + raw
 
 
-def keygen(domain: str, selector: str, directory: Path, bits: int = 2048) -> tuple[Path, str]:
-    """Write ``<selector>.<domain>.pem`` and return it with the DNS TXT record text."""
+# RFC 6376 3.1 (sub-domain); '_' too, as DNS takes it in TXT names and keys exist with it
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_SELECTOR = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
+
+
+def key_problem(domain: str, selector: str) -> str:
+    """Why DOMAIN/SELECTOR cannot name a DKIM key ('' when they can)."""
+    if not _SELECTOR.match(selector):
+        return (
+            f"selector {selector!r} is not valid: letters, digits, '-' and '_' in "
+            "dot-separated labels (RFC 6376 3.1), e.g. mail2026"
+        )
+    if not _valid_domain(normalise_domain(domain)) or domain != domain.strip():
+        return f"domain {domain!r} is not a valid domain name"
+    return ""
+
+
+def keygen(
+    domain: str, selector: str, directory: Path, bits: int = 2048, replace: bool = False
+) -> tuple[Path, str]:
+    """Write ``<selector>.<domain>.pem`` (mode 600) and return it with the DNS TXT record.
+
+    Raises ValueError for a bad domain or selector, FileExistsError when the key exists and
+    ``replace`` is false (the published DNS record belongs to that key), OSError otherwise."""
     import base64
 
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
+    problem = key_problem(domain, selector)
+    if problem:
+        raise ValueError(problem)
+    domain = normalise_domain(domain)
+    path = directory / f"{selector}.{domain}.pem"
+    if path.exists() and not replace:
+        raise FileExistsError(errno.EEXIST, "a key for this selector exists", str(path))
     key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
     pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -218,9 +251,20 @@ def keygen(domain: str, selector: str, directory: Path, bits: int = 2048) -> tup
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{selector}.{domain}.pem"
-    path.write_bytes(pem)
-    path.chmod(0o600)
+    # created 600 (never readable by others, not even for a moment), then renamed into place
+    tmp = directory / f".{path.name}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # fails if a key appeared meanwhile
+    finally:
+        tmp.unlink(missing_ok=True)
     p = "p=" + base64.b64encode(public).decode("ascii")
     chunks = " ".join(f'"{p[i : i + 250]}"' for i in range(0, len(p), 250))
     record = f'{selector}._domainkey.{domain}. IN TXT ( "v=DKIM1; k=rsa; " {chunks} )'

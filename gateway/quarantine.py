@@ -5,7 +5,9 @@ Shared by ``govmail quarantine`` and the web's quarantine page.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 from config import Settings
 from gateway.context import open_spool
@@ -34,7 +36,13 @@ def held(settings: Settings) -> list[SpoolEntry]:
     return list(open_spool(settings).entries(QUEUE))
 
 
+def damaged(settings: Settings) -> list[tuple[Path, str]]:
+    """Held files that cannot be read (kept for the admin, never deleted here)."""
+    return open_spool(settings).damaged(QUEUE)
+
+
 def get(settings: Settings, entry_id: str) -> SpoolEntry | None:
+    """The held message, None when there is none; ValueError when its file is damaged."""
     spool = open_spool(settings)
     path = spool.find(QUEUE, entry_id)
     return spool.read(path) if path is not None else None
@@ -47,7 +55,11 @@ def release(settings: Settings, entry_id: str) -> bool:
     bak = spool.claim(path) if path else None
     if bak is None:
         return False
-    entry = spool.read(bak)
+    try:
+        entry = spool.read(bak)
+    except (OSError, ValueError):
+        os.rename(bak, path)  # a damaged file stays held, as it was
+        raise
     entry.meta.action = "released"
     entry.meta.pending = list(entry.meta.rcpt_to)
     entry.meta.next_attempt = 0.0

@@ -228,7 +228,11 @@ async def serve_forever(gateway: Gateway, config_path: str | None = None) -> Non
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     loop.add_signal_handler(signal.SIGHUP, lambda: gateway.reload(config_path=config_path))
-    await gateway.start()
+    try:
+        await gateway.start()
+    except BaseException:
+        await gateway.stop()  # a listener that could not bind: nothing is left running
+        raise
     try:
         await stop.wait()
     finally:

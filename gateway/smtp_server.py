@@ -24,6 +24,7 @@ from policies import replies as R
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 # "<dot-atom@domain>": what get_angle_addr returns unchanged as addr_spec
+_REPLY_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _PLAIN_PATH = re.compile(rf"<({_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>")
 
 
@@ -81,6 +82,13 @@ class GatewaySMTP(SMTP):
             limit = self.ctx.settings.smtp.session_timeout_seconds
             self._deadline = self.loop.call_later(limit, self._expire)
         super().connection_made(transport)
+
+    async def push(self, status) -> None:
+        """Every reply on one line of printable text: aiosmtpd quotes what the client sent
+        in some (``500 Error: command "..." not recognized``), control characters included."""
+        if isinstance(status, str) and _REPLY_CONTROL.search(status):
+            status = _REPLY_CONTROL.sub("?", status)
+        await super().push(status)
 
     @staticmethod
     def _refuse(transport: asyncio.BaseTransport, reply) -> None:

@@ -28,6 +28,7 @@ MAGIC = b"GMSPOOL1 "
 QUEUES = ("relay", "quarantine", "archive", "bad")
 SUFFIX = ".msg"
 WORKING = ".bak"
+UNREADABLE = ".unreadable"  # a working copy that could not be read at start-up, in bad/
 
 
 def new_id() -> str:
@@ -75,16 +76,30 @@ class SpoolEntry:
 
 
 def decode(data: bytes, path: Path | None = None) -> SpoolEntry:
+    """Raises ValueError (naming the file) for anything that is not a whole spool file."""
     if not data.startswith(MAGIC):
         raise ValueError(f"{path}: not a govmail spool file")
-    head, _, raw = data[len(MAGIC) :].partition(b"\n")
-    meta = SpoolMeta(**json.loads(head))
+    head, newline, raw = data[len(MAGIC) :].partition(b"\n")
+    try:
+        fields = json.loads(head)
+        if not newline or not isinstance(fields, dict):
+            raise ValueError("no metadata line")
+        meta = SpoolMeta(**fields)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: damaged spool file ({exc})") from None
     return SpoolEntry(meta, raw, path)
 
 
 def entry_id_of(path: Path, queue: str) -> str:
+    """The message id in a queue file's name (relay names start with the due time)."""
     stem = path.name.rsplit(".", 1)[0]
-    return stem.split("-", 1)[1] if queue == "relay" else stem
+    return stem.split("-", 1)[-1] if queue == "relay" else stem
+
+
+def _due(name: str) -> int | None:
+    """The due time at the start of a relay file name; None for a name govmail did not write."""
+    head = name.split("-", 1)[0]
+    return int(head) if head.isdigit() else None
 
 
 class Spool:
@@ -187,17 +202,31 @@ class Spool:
         """Queue files in order; for ``relay`` only those due before ``due_before``."""
         names = sorted(n for n in os.listdir(self.dir(queue)) if n.endswith(SUFFIX))
         if due_before is not None:
-            names = [n for n in names if int(n.split("-", 1)[0]) <= due_before]
+            names = [n for n in names if (due := _due(n)) is not None and due <= due_before]
         return [self.dir(queue) / n for n in names]
 
     def read(self, path: Path) -> SpoolEntry:
         return decode(path.read_bytes(), path)
 
     def find(self, queue: str, entry_id: str) -> Path | None:
+        """The file of message ``entry_id`` (the whole id, never a part of it)."""
         for path in self.dir(queue).iterdir():
-            if path.name.endswith(SUFFIX) and entry_id in path.name:
+            if path.name.endswith(SUFFIX) and entry_id_of(path, queue) == entry_id:
                 return path
         return None
+
+    def damaged(self, queue: str) -> list[tuple[Path, str]]:
+        """Files in ``queue`` that cannot be read as messages, with why (kept, never deleted)."""
+        found = []
+        for path in sorted(self.dir(queue).iterdir()):
+            if path.name.endswith(UNREADABLE):
+                found.append((path, f"{path}: unreadable (parked at start-up)"))
+            elif path.name.endswith(SUFFIX):
+                try:
+                    self.read(path)
+                except (OSError, ValueError) as exc:
+                    found.append((path, str(exc)))
+        return found
 
     def claim(self, path: Path) -> Path | None:
         """Rename to ``.bak`` while working; None if another worker took it first."""
@@ -250,7 +279,7 @@ class Spool:
                 try:
                     entry = self.read(bak)
                 except (OSError, ValueError) as exc:
-                    os.rename(bak, self.dir("bad") / (bak.stem + ".unreadable"))
+                    os.rename(bak, self.dir("bad") / (bak.stem + UNREADABLE))
                     counts["parked"] += 1
                     del exc
                     continue

@@ -50,48 +50,77 @@ _FORWARD_HEADERS = (
 )
 
 
+class Reason(str):
+    """A detector's English reason (what facts and logs carry) with its Vietnamese text
+    (``vi``) for the notices people read."""
+
+    vi: str
+
+    def __new__(cls, en: str = "", vi: str = "") -> Reason:
+        reason = super().__new__(cls, en)
+        reason.vi = vi or en
+        return reason
+
+
+def in_vietnamese(reason: str) -> str:
+    """The Vietnamese text of a detector's reason (a plain string is returned as it is)."""
+    return getattr(reason, "vi", reason)
+
+
 def document_number(subject: str) -> str | None:
     """The first số/ký hiệu in a subject, e.g. ``5985/UBND-KTN``."""
     match = DOCUMENT_NUMBER.search(unicodedata.normalize("NFC", subject or ""))
     return match.group(0).replace(" ", "") if match else None
 
 
-def documents_in(attachments: Iterable[AttachmentSummary], subject: str) -> str:
+def documents_in(attachments: Iterable[AttachmentSummary], subject: str) -> Reason:
     """Why the message carries official documents, or '' when it does not."""
     for item in attachments:
+        name = item.filename or "(unnamed)"
         if item.detected_type in DOCUMENT_TYPES:
-            return f"attachment {item.filename or '(unnamed)'} is {item.detected_type}"
+            return Reason(
+                f"attachment {name} is {item.detected_type}",
+                f"tệp đính kèm {name} là {item.detected_type}",
+            )
         if item.detected_type in CONTAINER_TYPES:
-            return f"archive {item.filename or '(unnamed)'} ({item.detected_type})"
+            return Reason(
+                f"archive {name} ({item.detected_type})",
+                f"tệp nén {name} ({item.detected_type})",
+            )
     number = document_number(subject)
     if number:
-        return f"document number {number} in the subject"
-    return ""
+        return Reason(
+            f"document number {number} in the subject", f"số/ký hiệu {number} trong tiêu đề"
+        )
+    return Reason()
 
 
-def auto_forward_reason(facts: MessageFacts, local_rcpts_in_headers: bool = False) -> str:
+def auto_forward_reason(facts: MessageFacts, local_rcpts_in_headers: bool = False) -> Reason:
     """Why the message looks automatically forwarded, or '' when it does not."""
     auto = (facts.header("auto-submitted") or "").strip().lower()
     if auto.startswith("auto-forwarded"):
-        return "Auto-Submitted: auto-forwarded"
+        return Reason("Auto-Submitted: auto-forwarded", "tiêu đề Auto-Submitted: auto-forwarded")
     names = {key.lower() for key, _ in facts.headers}
     for name, why in _FORWARD_HEADERS:
         if name in names:
-            return why
+            return Reason(why, "tiêu đề " + why.removesuffix(" header"))
     return _envelope_mismatch(facts)
 
 
-def _envelope_mismatch(facts: MessageFacts) -> str:
+def _envelope_mismatch(facts: MessageFacts) -> Reason:
     """Envelope sender's domain differs from the header From's and no recipient is named."""
     env_domain = facts.mail_from.rpartition("@")[2].lower()
     hdr_domain = parseaddr(facts.header_from)[1].rpartition("@")[2].lower()
     if not env_domain or not hdr_domain or env_domain == hdr_domain:
-        return ""
+        return Reason()
     named = " ".join(
         (value or "").lower()
         for key, value in facts.headers
         if key.lower() in ("to", "cc", "delivered-to")
     )
     if any(rcpt.lower() in named for rcpt in facts.rcpt_to):
-        return ""
-    return f"envelope sender {env_domain} differs from header From {hdr_domain}"
+        return Reason()
+    return Reason(
+        f"envelope sender {env_domain} differs from header From {hdr_domain}",
+        f"người gửi trong phong bì ({env_domain}) khác người gửi trong tiêu đề From ({hdr_domain})",
+    )

@@ -17,7 +17,13 @@ from config.sections.policy import PolicySettings, RuleSettings
 from policies import replies
 from policies.classify import DomainClass, DomainClassifier, DomainInfo
 from policies.detect import auto_forward_reason, documents_in
-from policies.domains import CORE_FREE_DOMESTIC, CORE_FREE_FOREIGN, ListFileError, load_list
+from policies.domains import (
+    CORE_FREE_DOMESTIC,
+    CORE_FREE_FOREIGN,
+    ListFileError,
+    load_list,
+    under_suffix,
+)
 from policies.facts import Direction, EnvelopeFacts, MessageFacts, RuleFacts, Stage
 from policies.hosting import HostingTable
 from policies.loading import policy_settings
@@ -214,6 +220,19 @@ def build_classifier(
         free_domestic = load_list([CORE_FREE_DOMESTIC], policy.free_domestic_domains)
     except ListFileError as exc:
         raise ConfigError([ConfigProblem(source, "policy.free_foreign_files", str(exc))]) from None
+    conflicts = [
+        ConfigProblem(
+            source,
+            "policy.province_domains",
+            f"{domain!r} is listed as a free mail provider; the province's own domains "
+            "cannot be (remove it, or add it to never_free_suffixes if it really is ours)",
+        )
+        for domain in policy.province_domains
+        if not under_suffix(domain, policy.never_free_suffixes)
+        and (domain in free_foreign or domain in free_domestic)
+    ]
+    if conflicts:
+        raise ConfigError(conflicts)
     if policy.mx_lookup:
         inner = resolver or DnsResolver(policy.dns_timeout_seconds)
         resolver = CachingResolver(

@@ -156,13 +156,17 @@ class SearchService:
         with self.archive.sessions() as session, session.begin():
             session.execute(delete(IndexedMessage).where(IndexedMessage.engine == self.engine.name))
         done = 0
-        for ids, docs in self._documents(self._id_batches()):
-            self.engine.add(docs)
-            self._record(docs)
-            done += len(docs)
-            if progress:
-                progress(len(ids))
-        self.engine.commit()
+        try:
+            for ids, docs in self._documents(self._id_batches()):
+                self.engine.add(docs)
+                self._record(docs)
+                done += len(docs)
+                if progress:
+                    progress(len(ids))
+        finally:
+            # also when interrupted (Ctrl-C): what is recorded as indexed is in the index,
+            # so `search check --repair` adds only the rest
+            self.engine.commit()
         return done
 
     def _documents(self, batches: Iterator[list[int]]) -> Iterator[tuple[list[int], list]]:

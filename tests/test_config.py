@@ -97,3 +97,15 @@ def test_example_config_is_valid_and_complete() -> None:
     text = example.read_text()
     for section in settings.model_dump():
         assert f"[{section}]" in text, f"example config lacks [{section}]"
+
+
+@pytest.mark.parametrize("hop", ["a b:25", "mail.internal:0", "user@mail:25"])
+def test_bad_next_hop_stops_start_up(hop: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(None, env={"GOVMAIL_SMTP__NEXT_HOP": f'"{hop}"'})
+    assert f"smtp.next_hop: {hop!r} is not HOST:PORT" in str(caught.value)
+
+
+@pytest.mark.parametrize("hop", ["mail.internal:25", "[::1]:10026", "127.0.0.1:10026"])
+def test_good_next_hop(hop: str) -> None:
+    assert load_settings(None, env={"GOVMAIL_SMTP__NEXT_HOP": f'"{hop}"'}).smtp.next_hop == hop

@@ -16,7 +16,9 @@ from cli.output import print_json
 @click.option("--action", help="Only this action (sign-in, search, view, download, …).")
 @click.option("--outcome", type=click.Choice(["ok", "denied", "failed"]), help="Only these.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="From this day (UTC).")
-@click.option("--limit", type=int, default=100, show_default=True, help="Most entries.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=100, show_default=True, help="Most entries."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print as CSV.")
 @pass_app
@@ -41,6 +43,9 @@ def command(
     from datetime import UTC
 
     from web import audit
+
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
 
     with app.archive().sessions() as session:
         rows = audit.entries(

@@ -37,6 +37,12 @@ def command(app: AppContext, mode: str, limit: int | None, as_json: bool) -> Non
     try:
         with counting_bar(app.err, "OCR", total, hidden=as_json) as advance:
             summary = run_ocr(archive, reader, mode, progress=advance, limit=limit)
+    except KeyboardInterrupt:
+        app.err.print(
+            "interrupted: OCR done so far is kept; `govmail ocr` goes on with the scans"
+            " still waiting."
+        )
+        raise SystemExit(130) from None
     finally:
         reader.close()
     result = {

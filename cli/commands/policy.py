@@ -91,10 +91,13 @@ def test(
     Examples:
       govmail policy test letter.eml --from vanthu@ninhthuan.gov.vn --to ban@gmail.com
       govmail policy test fwd.eml --from a@ninhthuan.gov.vn --to b@congty.vn --json
+      govmail policy test bounce.eml --from "<>" --to vanthu@ninhthuan.gov.vn
     """
     from gateway.summary import message_facts
     from policies import EnvelopeFacts
 
+    mail_from = _address(mail_from, "--from", allow_empty=True)
+    rcpt_to = tuple(_address(rcpt, "--to") for rcpt in rcpt_to)
     raw = message.read_bytes()
     engine = _engine(app)
     if dkim == "verify":
@@ -135,6 +138,20 @@ def test(
         f"documents: {facts.get('documents_reason') or 'no'}; auto-forwarded: "
         f"{facts.get('auto_forward_reason') or 'no'}; DKIM: {facts.get('dkim_result')}"
     )
+
+
+def _address(text: str, option: str, allow_empty: bool = False) -> str:
+    """An envelope address as the gateway would take it (``<a@b>`` or ``a@b``); a form the
+    gateway refuses is a usage error, never a verdict on a different address."""
+    from gateway.addresses import check_address
+
+    bare = text.strip()
+    if bare.startswith("<") and bare.endswith(">"):
+        bare = bare[1:-1]
+    checked = check_address(bare, allow_empty=allow_empty)
+    if not checked.ok:
+        raise click.BadParameter(f"{text!r}: {checked.problem}", param_hint=option)
+    return checked.address
 
 
 def _engine(app: AppContext):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from cli.context import EXIT_FAILURE, AppContext, pass_app
 from cli.output import human_size, print_json
+from config.logsetup import clean
 
 
 @click.group("quarantine")
@@ -36,6 +38,8 @@ def list_(app: AppContext, as_json: bool) -> None:
     from gateway import quarantine
 
     rows = [quarantine.summary(e) for e in quarantine.held(app.settings)]
+    for _path, problem in quarantine.damaged(app.settings):
+        app.err.print(f"[red]damaged[/red] (kept, not listed): {escape(problem)}")
     if as_json:
         print_json(rows)
         return
@@ -44,8 +48,8 @@ def list_(app: AppContext, as_json: bool) -> None:
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(
-            r["id"], r["received_at"], r["from"], ", ".join(r["to"]), r["subject"], r["rule"],
-            human_size(r["size"]),
+            r["id"], r["received_at"], _shown(r["from"]), _shown(", ".join(r["to"])),
+            _shown(r["subject"]), r["rule"], human_size(r["size"]),
         )  # fmt: skip
     app.console.print(table)
 
@@ -65,7 +69,10 @@ def show(app: AppContext, entry_id: str, raw: bool, as_json: bool) -> None:
     """
     from gateway import quarantine
 
-    entry = quarantine.get(app.settings, entry_id)
+    try:
+        entry = quarantine.get(app.settings, entry_id)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     if entry is None:
         raise click.ClickException(f"no quarantined message {entry_id}")
     if raw:
@@ -75,10 +82,11 @@ def show(app: AppContext, entry_id: str, raw: bool, as_json: bool) -> None:
     if as_json:
         print_json(row)
         return
+    # what the sender chose (subject, addresses, headers) never reaches the terminal raw
     for key, value in row.items():
-        app.console.print(f"[bold]{key}[/bold]: {value}", markup=True, highlight=False)
+        app.console.print(f"[bold]{key}[/bold]: {_shown(str(value))}", highlight=False)
     head = entry.raw.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
-    app.console.print(head, markup=False)
+    app.console.print("\n".join(clean(line) for line in head.splitlines()), markup=False)
 
 
 @command.command("release")
@@ -115,10 +123,25 @@ def _for_each(app: AppContext, entry_ids: tuple[str, ...], action, done: str) ->
     """Apply ``action`` to every entry; report the unknown ones and exit 1 if any."""
     failed = False
     for entry_id in entry_ids:
-        if not action(app.settings, entry_id):
-            app.err.print(f"[red]not found[/red]: {entry_id}")
+        try:
+            found = action(app.settings, entry_id)
+        except ValueError as exc:
+            app.err.print(f"[red]damaged, left as it is[/red]: {escape(str(exc))}")
+            failed = True
+            continue
+        if not found:
+            app.err.print(
+                f"[red]not found[/red]: {escape(entry_id)} (unknown id, or already released or"
+                " deleted; see govmail quarantine list)"
+            )
             failed = True
             continue
         app.console.print(done.format(entry_id))
     if failed:
         raise SystemExit(EXIT_FAILURE)
+
+
+def _shown(text: str) -> str:
+    """Text the sender chose (subject, addresses) as it may reach a terminal: no control
+    characters, no rich markup."""
+    return escape(clean(text))

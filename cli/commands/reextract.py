@@ -31,6 +31,13 @@ def command(app: AppContext, as_json: bool) -> None:
     try:
         with counting_bar(app.err, "re-reading", attachment_count(archive), as_json) as advance:
             summary = reextract(archive, reader, progress=advance)
+    except KeyboardInterrupt:
+        app.err.print(
+            "interrupted: documents read so far keep their new text; the others keep the old."
+            " Run `govmail reextract` again to read them all (or `govmail search check"
+            " --repair` to bring the index up to date with what was read)."
+        )
+        raise SystemExit(130) from None
     finally:
         reader.close()
     result = {

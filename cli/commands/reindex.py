@@ -14,6 +14,8 @@ def command(app: AppContext) -> None:
     """Delete the search index and rebuild it from the archive.
 
     Uses the stored message and document text: nothing is re-extracted or re-OCR'd.
+    Interrupted (Ctrl-C), it keeps what it indexed; `govmail search check --repair` adds
+    the rest.
 
     \b
     Examples:
@@ -27,6 +29,12 @@ def command(app: AppContext) -> None:
         total = service.message_count()
         with counting_bar(app.err, "reindexing", total) as advance:
             done = service.reindex(progress=advance)
+    except KeyboardInterrupt:
+        app.err.print(
+            "interrupted: the index holds only part of the archive. Run `govmail search check"
+            " --repair` to add the rest, or `govmail reindex` to start again."
+        )
+        raise SystemExit(130) from None
     finally:
         service.close()
     app.console.print(f"indexed {done:,} messages with {app.settings.search.engine}")

@@ -57,4 +57,11 @@ def command(app: AppContext, listen: tuple[str, ...]) -> None:
     smtp = settings.smtp
     where = smtp.policy_service_listen if smtp.mode == "policy_service" else ", ".join(smtp.listen)
     app.err.print(f"govmail {smtp.mode}: listening on {where} (Ctrl-C stops)")
-    asyncio.run(serve_forever(gateway, app.config_path))
+    try:
+        asyncio.run(serve_forever(gateway, app.config_path))
+    except OSError as exc:  # a port in use, an address not on this host, a name unknown
+        raise click.ClickException(
+            f"cannot start the gateway on {where}: {exc.strerror or exc}"
+            "\nCheck [smtp] listen / policy_service_listen (or --listen): is another mail"
+            " server on that port, is the address on this host, may this user bind it?"
+        ) from None

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from cli.context import EXIT_FAILURE, AppContext, pass_app
 from cli.output import print_json
+from config.logsetup import clean
 
 
 @click.group("spool")
@@ -35,6 +37,7 @@ def list_(app: AppContext, as_json: bool) -> None:
       govmail spool list
     """
     from gateway.context import open_spool
+    from gateway.spool import QUEUES
 
     spool = open_spool(app.settings)
     counts = {q: len(spool.files(q)) for q in ("relay", "quarantine", "archive", "bad")}
@@ -58,18 +61,26 @@ def list_(app: AppContext, as_json: bool) -> None:
                     "last_error": meta.last_error,
                 }
             )
+    # Files that cannot be read are never skipped in silence: they are someone's mail.
+    damaged = [
+        {"queue": queue, "file": str(path), "problem": problem}
+        for queue in QUEUES
+        for path, problem in spool.damaged(queue)
+    ]
     if as_json:
-        print_json({"counts": counts, "messages": rows})
+        print_json({"counts": counts, "messages": rows, "damaged": damaged})
         return
     app.console.print("  ".join(f"{q}: {n}" for q, n in counts.items()))
+    for item in damaged:
+        app.err.print(f"[red]damaged[/red] in {item['queue']} (kept): {escape(item['problem'])}")
     if rows:
         table = Table()
         for col in ("queue", "id", "kind", "from", "pending", "attempts", "last error"):
             table.add_column(col, overflow="fold")
         for r in rows:
             table.add_row(
-                r["queue"], r["id"], r["kind"], r["from"], ", ".join(r["pending"]),
-                str(r["attempts"]), r["last_error"],
+                r["queue"], r["id"], r["kind"], _shown(r["from"]), _shown(", ".join(r["pending"])),
+                str(r["attempts"]), _shown(r["last_error"]),
             )  # fmt: skip
         app.console.print(table)
 
@@ -91,14 +102,28 @@ def requeue(app: AppContext, entry_ids: tuple[str, ...], everything: bool) -> No
     spool = open_spool(app.settings)
     if everything:
         entry_ids = tuple(e.meta.id for e in spool.entries("bad"))
+        if not entry_ids:
+            app.console.print("nothing parked to requeue (govmail spool list shows damaged files)")
+            return
     if not entry_ids:
         raise click.UsageError("name message ids or use --all")
     failed = False
     for entry_id in entry_ids:
-        if spool.requeue(entry_id) is None:
-            app.err.print(f"[red]not parked[/red]: {entry_id}")
+        try:
+            requeued = spool.requeue(entry_id)
+        except ValueError as exc:
+            app.err.print(f"[red]damaged, left in bad/[/red]: {escape(str(exc))}")
+            failed = True
+            continue
+        if requeued is None:
+            app.err.print(f"[red]not parked[/red]: {escape(entry_id)}")
             failed = True
         else:
             app.console.print(f"requeued {entry_id}")
     if failed:
         raise SystemExit(EXIT_FAILURE)
+
+
+def _shown(text: str) -> str:
+    """Text from mail (addresses, errors quoting a server) as it may reach a terminal."""
+    return escape(clean(text))

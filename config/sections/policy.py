@@ -5,6 +5,7 @@ do when it matches. ``policies.PolicyEngine.from_settings`` checks the names aga
 registry, so a typo stops start-up with the file and key.
 """
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -12,6 +13,7 @@ from pydantic import Field, field_validator
 
 from config.sections.base import Section
 
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 Action = Literal["accept", "tag", "quarantine", "reject"]
 NotifyTarget = Literal["sender", "admin"]
 
@@ -36,6 +38,22 @@ class RuleSettings(Section):
         if any(ch in value for ch in "\r\n\0"):
             raise ValueError("must be one line (no CR, LF or NUL)")
         return value
+
+
+def _domain_name(item: str) -> str:
+    """A domain as mail compares it (lower case, IDN as xn-- A-labels), or ValueError."""
+    domain = item.strip().lower().rstrip(".").lstrip(".")
+    try:
+        ascii_name = domain if domain.isascii() else domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValueError(f"{item!r} is not a domain name") from None
+    labels = ascii_name.split(".")
+    if not domain or len(ascii_name) > 253 or not all(_LABEL.match(x) for x in labels):
+        raise ValueError(
+            f"{item!r} is not a domain name (letters, digits and '-' between dots; "
+            "no wildcards, spaces or addresses)"
+        )
+    return ascii_name
 
 
 def _default_rules() -> list[RuleSettings]:
@@ -126,13 +144,30 @@ class PolicySettings(Section):
     @field_validator("province_domains", "official_suffixes", "never_free_suffixes")
     @classmethod
     def _domains(cls, value: list[str]) -> list[str]:
-        cleaned = []
-        for item in value:
-            domain = item.strip().lower().rstrip(".").lstrip(".")
-            if not domain or any(ch in domain for ch in " \t\r\n@/"):
-                raise ValueError(f"{item!r} is not a domain name")
-            cleaned.append(domain)
-        return cleaned
+        return [_domain_name(item) for item in value]
+
+    @field_validator("free_domestic_domains")
+    @classmethod
+    def _list_entries(cls, value: list[str]) -> list[str]:
+        """As in the list files: a domain, or a pattern with * and ? (SpamAssassin's)."""
+        return [
+            item if "*" in item or "?" in item else _domain_name(item.lstrip("@")) for item in value
+        ]
+
+    @field_validator("province_domains")
+    @classmethod
+    def _some_domain(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("name at least one domain (the province's own, e.g. ninhthuan.gov.vn)")
+        return value
+
+    @field_validator("admin_address", "notice_from")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        local, at, domain = value.strip().rpartition("@")
+        if not at or not local or any(ch in local for ch in ' \t\r\n<>()[],;:"\\'):
+            raise ValueError(f"{value!r} is not a mail address (local@domain)")
+        return f"{local}@{_domain_name(domain)}"
 
     @field_validator("tag_header")
     @classmethod

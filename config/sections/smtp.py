@@ -153,7 +153,13 @@ class SmtpSettings(Section):
     @field_validator("next_hop")
     @classmethod
     def _next_hop(cls, value: str) -> str:
-        return _check_listen(value) if value else value
+        if not value:
+            return value
+        host, _, port = _check_listen(value).rpartition(":")
+        host = host.removeprefix("[").removesuffix("]")
+        if int(port) == 0 or not host or any(ch in host for ch in " \t/@,;"):
+            raise ValueError(f"{value!r} is not HOST:PORT of a mail server (port 1-65535)")
+        return value
 
     @field_validator("trusted_networks")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from policies import replies
+from policies.detect import in_vietnamese
 from policies.facts import RuleFacts
 from policies.rules import Hit
 
@@ -18,9 +19,10 @@ def check(facts: RuleFacts) -> Hit | None:
     if not abroad:
         return None
     where = ", ".join(abroad)
+    why_vi = in_vietnamese(facts.documents_reason)
     return Hit(
         f"Thư từ hộp thư công vụ {facts.sender_address} mang văn bản chính thức "
-        f"({facts.documents_reason}) bị chặn vì gửi tới dịch vụ thư điện tử nước ngoài: {where}. "
+        f"({why_vi}) bị chặn vì gửi tới dịch vụ thư điện tử nước ngoài: {where}. "
         "Văn bản của cơ quan nhà nước phải được gửi qua hệ thống thư công vụ.",
         f"Mail from the official mailbox {facts.sender_address} carrying official documents "
         f"({facts.documents_reason}) was stopped because it goes to a foreign mail service: "

@@ -312,3 +312,12 @@ def test_swaks_tls_session(tmp_path, peer, start_gateway, ca) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "TLS started" in result.stdout
     wait_for(lambda: peer.messages, what="relay")
+
+
+def test_replies_never_echo_control_characters(gw) -> None:
+    """aiosmtpd quotes an unknown command in its 500 reply; what the client sent there must
+    not put a CR, ESC or other control character into the reply line."""
+    reply = dialogue(gw.port, [b"EHLO x\r\n", b"\x1b[2J\x1b[31mEVIL\rFAKE 250 OK\x7f\r\n"])
+    last = reply.strip().split(b"\r\n")[-1]
+    assert last.startswith(b"500 ") and b"EVIL" in last, reply
+    assert all(32 <= byte < 127 for byte in last), last
