@@ -108,6 +108,22 @@ def test_quarantine_acts_only_on_the_exact_entry_id(site, settings: Settings) ->
     assert first not in listing and second in listing
 
 
+def test_a_damaged_held_file_is_a_clear_page_and_stays_held(site, settings: Settings) -> None:
+    client, _archive, _ids, _app = site
+    from gateway.context import open_spool
+
+    bad_id = "20261124153000-ffffffffffff"
+    bad = open_spool(settings).dir("quarantine") / f"{bad_id}.msg"
+    bad.write_bytes(b'GMSPOOL1 {"id":"' + bad_id.encode() + b'","bogus":1}\nSubject: x\n\nx\n')
+    as_user(client, "quantri")
+    csrf = _csrf(client.get("/quarantine").text)
+    shown = client.get(f"/quarantine/{bad_id}")
+    assert shown.status_code == 409 and "đã hỏng" in shown.text
+    released = client.post(f"/quarantine/{bad_id}/release", data={"csrf": csrf})
+    assert released.status_code == 409 and "đã hỏng" in released.text
+    assert bad.exists()  # still held, under its own name
+
+
 def test_a_new_password_or_disabling_ends_open_sessions(site) -> None:
     client, archive, _ids, _app = site
     as_user(client, "an")

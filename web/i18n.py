@@ -112,6 +112,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "Tham số trong địa chỉ không hợp lệ (ví dụ số trang quá lớn).",
         "A parameter in the address is not valid (for example a page number too large).",
     ),
+    "damaged_entry": (
+        "Tệp của thư bị giữ này đã hỏng; thư vẫn được giữ nguyên. Quản trị viên xem bằng "
+        "lệnh 'govmail quarantine list'.",
+        "This held message's file is damaged; it is kept as it is. An administrator can see "
+        "it with 'govmail quarantine list'.",
+    ),
     "server_error": (
         "Đã có lỗi trong hệ thống; lỗi đã được ghi lại. Hãy thử lại sau.",
         "Something went wrong on the server; it has been logged. Please retry later.",

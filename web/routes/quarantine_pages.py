@@ -46,7 +46,10 @@ async def show_page(request: Request) -> Response:
     if viewer is None:
         return response
     entry_id = request.path_params["entry_id"]
-    entry = quarantine.get(app_state(request).settings, entry_id)
+    try:
+        entry = quarantine.get(app_state(request).settings, entry_id)
+    except (OSError, ValueError):
+        return damaged(request, viewer)
     if entry is None:
         return not_found(request, viewer)
     record(request, viewer, "view", target=f"quarantine:{entry_id}")
@@ -82,11 +85,28 @@ async def act(request: Request) -> Response:
         return bad_request(request, viewer)
     entry_id = request.path_params["entry_id"]
     settings = app_state(request).settings
-    done = (quarantine.release if action == "release" else quarantine.delete)(settings, entry_id)
+    try:
+        done = (quarantine.release if action == "release" else quarantine.delete)(
+            settings, entry_id
+        )
+    except (OSError, ValueError):
+        return damaged(request, viewer)
     if not done:
         return not_found(request, viewer)
     record(request, viewer, action, target=f"quarantine:{entry_id}")
     return RedirectResponse("/quarantine", status_code=303)
+
+
+def damaged(request: Request, viewer) -> Response:
+    """A held file that cannot be read: say so (it stays held), not a server error."""
+    return render(
+        request,
+        "error.html",
+        viewer,
+        status=409,
+        title_key="error_title",
+        message_key="damaged_entry",
+    )
 
 
 routes = [
