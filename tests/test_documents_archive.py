@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -172,6 +172,33 @@ def test_reextract_rereads_and_refreshes_the_hooks(wired: Archive) -> None:
     (after,) = _docs(wired)
     assert summary.documents == 1 and after.extractor == "pdf" and after.text_chars > 0
     assert refreshed and refreshed[0]
+
+
+def test_reextract_resumed_skips_what_the_interrupted_run_read(wired: Archive) -> None:
+    for name in ("a", "b"):
+        pdf = text_pdf([*LETTER, f"Phụ lục {name}."])
+        wired.ingest(message(name, [(f"{name}.pdf", pdf, "application/pdf")]), Source())
+    first_run = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
+    read_then = {}
+    with wired.sessions() as session, session.begin():
+        docs = session.scalars(select(Document).order_by(Document.sha256)).all()
+        for doc, (extractor, moment) in zip(
+            docs,
+            [("read-by-the-interrupted-run", first_run + timedelta(minutes=5)),
+             ("old", first_run - timedelta(days=30))],
+            strict=True,
+        ):  # fmt: skip
+            doc.extractor, doc.extracted_at = extractor, moment
+            read_then[doc.sha256] = extractor
+    reader = DocumentReader(wired.settings.documents)
+    try:
+        summary = reextract(wired, reader, started=first_run)
+    finally:
+        reader.close()
+    after = {d.sha256: d.extractor for d in _docs(wired)}
+    assert summary.documents == 1
+    assert sorted(after.values()) == ["pdf", "read-by-the-interrupted-run"]
+    assert [after[k] for k, v in read_then.items() if v == "old"] == ["pdf"]
 
 
 class _Recorder:

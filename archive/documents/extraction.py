@@ -195,12 +195,18 @@ def attachment_count(archive) -> int:
 
 
 def reextract(
-    archive, reader: DocumentReader, progress: Callable[[int], None] | None = None
+    archive,
+    reader: DocumentReader,
+    progress: Callable[[int], None] | None = None,
+    started: datetime | None = None,
 ) -> ExtractSummary:
     """Read every attachment again (after an upgrade); raw mail is untouched. The hooks are
-    told which messages changed so the search index and the exchange log follow."""
+    told which messages changed so the search index and the exchange log follow.
+
+    Documents read since ``started`` are skipped: passing the start of an interrupted run
+    continues it instead of starting over."""
     total = ExtractSummary()
-    started = utcnow()
+    started = _as_utc(started) if started is not None else utcnow()
     for ids in message_id_batches(archive.sessions, 500):
         with archive.sessions() as session:
             targets = targets_of(session, ids)
