@@ -50,7 +50,10 @@ class _BarObserver:
     def folder_finished(self, account: str, folder: str) -> None:
         task = self.tasks.get((account, folder))
         if task is not None:
-            self.progress.update(task, completed=self.progress.tasks[task].total)
+            # Progress.tasks is a list: after a folder's earlier bar was removed, a task id
+            # is no index into it.
+            total = next((t.total for t in self.progress.tasks if t.id == task), None)
+            self.progress.update(task, completed=total)
 
     def problem(self, account: str, text: str) -> None:
         self.progress.console.print(f"[yellow]{account}[/yellow]: {text}")
@@ -173,8 +176,15 @@ def status(app: AppContext, account: str | None, as_json: bool) -> None:
         synced = [r["last_sync_at"] for r in rows if r["account"] == name and r["last_sync_at"]]
         if not synced or at > max(synced):  # still failing since the last good sync
             accounts[name] = {"last_connection_error": error, "at": at}
+    if account and not rows and not accounts and app.settings.imap.account(account) is None:
+        known = ", ".join(a.name for a in app.settings.imap.accounts) or "none"
+        raise click.BadParameter(
+            f"no account {account!r} (configured: {known})", param_hint="ACCOUNT"
+        )
     if as_json:
         print_json({"folders": rows, "accounts": accounts})
+        if accounts:
+            raise SystemExit(EXIT_FAILURE)
         return
     for name, problem in accounts.items():
         app.err.print(
@@ -183,7 +193,7 @@ def status(app: AppContext, account: str | None, as_json: bool) -> None:
         )
     if not rows:
         app.console.print("no IMAP folder synced yet (run: govmail imap sync)")
-        raise SystemExit(1 if accounts else 0)
+        raise SystemExit(EXIT_FAILURE if accounts else 0)
     table = Table()
     for col in ("account", "folder", "dir", "UIDVALIDITY", "last UID", "archived", "lag",
                 "last sync", "last error"):  # fmt: skip
@@ -198,3 +208,5 @@ def status(app: AppContext, account: str | None, as_json: bool) -> None:
             "" if since is None else f"{since:.0f} s ago", r["last_error"] or "",
         )  # fmt: skip
     app.console.print(table)
+    if accounts:  # an account that cannot sync fails the check, as README promises
+        raise SystemExit(EXIT_FAILURE)

@@ -181,10 +181,27 @@ class ImapClient:
         proto.transport = transport
         await asyncio.wait_for(proto.capability(), self.timeout)  # RFC 3501 6.2.1
 
+    def _password(self) -> str:
+        """The account's password; an unreadable or empty password_file is a sign-in
+        failure naming the account and the file (retrying will not help)."""
+        account = self.account
+        try:
+            return account.read_password()
+        except IndexError:  # no first line
+            reason = "it is empty"
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+        raise ImapLoginFailed(
+            f"{self.where}: cannot read password_file {account.password_file}: {reason}"
+        )
+
     async def _login(self) -> None:
         account = self.account
+        password = self._password()
         with translated(f"{self.where}: login"):
-            response = await self._imap.login(account.user, account.read_password())
+            # aioimaplib sends the user name bare: quote it, or a name with a space or a
+            # backslash (Exchange's DOMAIN\user) is a syntax error, reported as a refusal.
+            response = await self._imap.login(aioimaplib.quoted(account.user), password)
             if response.result != "OK":
                 raise ImapLoginFailed(
                     f"{self.where}: the server refused user {account.user!r}: "

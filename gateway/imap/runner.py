@@ -72,8 +72,13 @@ class AccountSync:
             ingest_lock,
             observer,
         )
-        self.stored = 0
         self.passes = 0
+
+    @property
+    def stored(self) -> int:
+        """Messages archived so far, counted per committed batch (so a folder that lost
+        the connection midway still counts what it archived)."""
+        return self.folder_sync.committed
 
     def _client(self) -> ImapClient:
         return ImapClient(self.account, self.imap.spool_bytes, self.imap.spool_dir)
@@ -132,7 +137,7 @@ class AccountSync:
 
     async def _folder(self, client: ImapClient, planned: PlannedFolder) -> None:
         try:
-            self.stored += await self.folder_sync.run(client, planned)
+            await self.folder_sync.run(client, planned)
         except ImapCommandFailed as exc:
             # The folder vanished or the server refused it: note it, go on with the others.
             self.observer.problem(self.account.name, str(exc))

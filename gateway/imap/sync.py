@@ -79,6 +79,8 @@ class FolderSync:
     # folder -> UID -> times it lost the connection alone (0: was in a batch that did).
     trouble: dict[str, dict[int, int]] = field(default_factory=dict)
     no_sizes: set[str] = field(default_factory=set)
+    # Messages stored by every committed batch, a folder cut short by a lost connection too.
+    committed: int = 0
 
     async def run(self, client: ImapClient, planned: PlannedFolder) -> int:
         """Archive what is new in ``planned``; returns how many messages were stored."""
@@ -246,6 +248,7 @@ class FolderSync:
                 error_log.error("imap: skipped %s", text)
                 self.archive.record_error("imap", "fetch", text, ref=ref(uid))
             self.states.advance(name, planned.name, uidvalidity, batch.uids, stored, failures)
+            self.committed += stored
             if failures:
                 uid, error = failures[-1]
                 self.states.error(name, planned.name, f"UID {uid}: {error}")
