@@ -109,3 +109,17 @@ def test_bad_next_hop_stops_start_up(hop: str) -> None:
 @pytest.mark.parametrize("hop", ["mail.internal:25", "[::1]:10026", "127.0.0.1:10026"])
 def test_good_next_hop(hop: str) -> None:
     assert load_settings(None, env={"GOVMAIL_SMTP__NEXT_HOP": f'"{hop}"'}).smtp.next_hop == hop
+
+
+def test_an_empty_imap_ca_file_is_the_system_bundle(tmp_path: Path) -> None:
+    config = tmp_path / "govmail.toml"
+    config.write_text(
+        '[[imap.accounts]]\nname = "vanthu"\nhost = "mail.ninhthuan.gov.vn"\n'
+        'user = "vanthu"\npassword = "x"\nca_file = ""\n',
+        encoding="utf-8",
+    )
+    (account,) = load_settings(config, env={}).imap.accounts
+    assert account.ca_file is None
+    config.write_text(config.read_text().replace('ca_file = ""', 'ca_file = "/nowhere.pem"'))
+    with pytest.raises(ConfigError, match="imap.accounts.0.ca_file"):
+        load_settings(config, env={})

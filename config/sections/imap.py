@@ -84,6 +84,12 @@ class ImapAccount(Section):
             )
         return value
 
+    @field_validator("ca_file", "password_file", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value):
+        """``ca_file = ""`` is the system's CA bundle, as documented (Path("") would be ".")."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("ca_file", "password_file")
     @classmethod
     def _readable(cls, value: Path | None) -> Path | None:
