@@ -121,5 +121,5 @@ def test_an_empty_imap_ca_file_is_the_system_bundle(tmp_path: Path) -> None:
     (account,) = load_settings(config, env={}).imap.accounts
     assert account.ca_file is None
     config.write_text(config.read_text().replace('ca_file = ""', 'ca_file = "/nowhere.pem"'))
-    with pytest.raises(ConfigError, match="imap.accounts.0.ca_file"):
+    with pytest.raises(ConfigError, match=r"imap\.accounts\.0\.ca_file"):
         load_settings(config, env={})
