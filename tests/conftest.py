@@ -7,6 +7,7 @@ creates its own PostgreSQL database and drops it afterwards, so parallel runs ne
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -96,6 +97,15 @@ def _truncate_all(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment that points a ``govmail`` CLI run at the test's archive."""
+    return {
+        "GOVMAIL_STORAGE__DATA_DIR": json.dumps(str(settings.storage.data_dir)),
+        "GOVMAIL_DATABASE__URL": json.dumps(settings.database.url),
+        **extra,
+    }
 
 
 @pytest.fixture

@@ -16,19 +16,13 @@ from click.testing import CliRunner
 from archive.ingest import Archive
 from cli.main import cli
 from config import Settings
+from tests.conftest import cli_env
 from tests.test_ingest import _vn_message
-
-
-def _env(settings: Settings) -> dict[str, str]:
-    return {
-        "GOVMAIL_STORAGE__DATA_DIR": json.dumps(str(settings.storage.data_dir)),
-        "GOVMAIL_DATABASE__URL": json.dumps(settings.database.url),
-    }
 
 
 @pytest.fixture
 def run(settings: Settings):
-    runner = CliRunner(env=_env(settings))
+    runner = CliRunner(env=cli_env(settings))
 
     def _run(*args: str, code: int = 0) -> str:
         result = runner.invoke(cli, list(args), catch_exceptions=False)
@@ -125,7 +119,7 @@ def test_import_of_an_empty_folder_says_nothing_was_found(
     run, settings: Settings, tmp_path: Path
 ) -> None:
     (tmp_path / "drop").mkdir()
-    result = CliRunner(env=_env(settings)).invoke(cli, ["import", str(tmp_path / "drop")])
+    result = CliRunner(env=cli_env(settings)).invoke(cli, ["import", str(tmp_path / "drop")])
     assert result.exit_code == 0  # an empty drop folder is not a failure for a cron job
     assert f"no mail found in {tmp_path / 'drop'}" in " ".join(result.stderr.split())
     assert json.loads(run("import", "--json", str(tmp_path / "drop")))["messages_new"] == 0

@@ -3,7 +3,6 @@ labels, text from mail printed as it is) and clear errors instead of tracebacks.
 
 from __future__ import annotations
 
-import json
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -12,14 +11,12 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from config import Settings
+from tests.conftest import cli_env
 
 
 @pytest.fixture
 def run(settings: Settings):
-    env = {
-        "GOVMAIL_STORAGE__DATA_DIR": json.dumps(str(settings.storage.data_dir)),
-        "GOVMAIL_DATABASE__URL": json.dumps(settings.database.url),
-    }
+    env = cli_env(settings)
     runner = CliRunner(env=env)
 
     def _run(*args: str, code: int = 0) -> str:

@@ -17,6 +17,7 @@ from config import ConfigError, Settings, load_settings
 from config.logsetup import configure_logging
 from gateway.context import open_spool
 from gateway.spool import SpoolEntry, SpoolMeta, new_id
+from tests.conftest import cli_env
 
 RAW = b"From: a@gmail.com\r\nTo: b@ninhthuan.gov.vn\r\nSubject: x\r\n\r\nbody\r\n"
 
@@ -299,10 +300,7 @@ def test_interrupted_reindex_keeps_what_it_indexed(settings: Settings, tmp_path:
     folder.mkdir()
     for n in range(3):
         (folder / f"{n}.eml").write_bytes(mail(f"Công văn {n}", f"Nội dung {n}."))
-    env = {
-        "GOVMAIL_STORAGE__DATA_DIR": json.dumps(str(settings.storage.data_dir)),
-        "GOVMAIL_DATABASE__URL": json.dumps(settings.database.url),
-    }
+    env = cli_env(settings)
     assert CliRunner(env=env).invoke(cli, ["import", str(folder)]).exit_code == 0
     settings.search.batch_size = 1
     settings.search.workers = 1

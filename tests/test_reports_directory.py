@@ -18,6 +18,7 @@ from reports.directory import (
     list_agencies,
     load_directory,
 )
+from tests.conftest import cli_env
 from tests.reports_data import (
     ADDRESS,
     COMMUNE,
@@ -187,10 +188,7 @@ def test_xlsx_with_vietnamese_headers(archive: Archive, tmp_path: Path) -> None:
 
 @pytest.fixture
 def run(settings: Settings):
-    env = {
-        "GOVMAIL_STORAGE__DATA_DIR": json.dumps(str(settings.storage.data_dir)),
-        "GOVMAIL_DATABASE__URL": json.dumps(settings.database.url),
-    }
+    env = cli_env(settings)
     runner = CliRunner(env=env)
 
     def _run(*args: str, code: int = 0):

@@ -18,6 +18,7 @@ from reports.exchange import DocFacts, MessageFacts, build_rows
 from reports.periods import PeriodError, parse_period
 from reports.totals import import_totals
 from reports.working_days import Calendar
+from tests.conftest import cli_env
 from tests.reports_data import write_directory
 
 P, T, C = 1, 2, 3  # province, Sở TT&TT, Sở Tài chính
@@ -133,10 +134,7 @@ def test_periods() -> None:
 
 @pytest.fixture
 def run(settings: Settings):
-    env = {
-        "GOVMAIL_STORAGE__DATA_DIR": json.dumps(str(settings.storage.data_dir)),
-        "GOVMAIL_DATABASE__URL": json.dumps(settings.database.url),
-    }
+    env = cli_env(settings)
     runner = CliRunner(env=env)
 
     def _run(*args: str, code: int = 0):

@@ -32,6 +32,7 @@ from reports.report import ReportRequest, build_report
 from reports.totals import import_totals
 from reports.working_days import Calendar
 from tests import reports_history as H
+from tests.conftest import cli_env
 from tests.reports_data import COMMUNE, DISTRICT, STTTT, write_directory
 
 PERIOD = parse_period("2024Q1")
@@ -277,12 +278,7 @@ def _csv_cell(value, column: str) -> str:
 
 @pytest.fixture
 def run(settings: Settings):
-    env = {
-        "GOVMAIL_STORAGE__DATA_DIR": json.dumps(str(settings.storage.data_dir)),
-        "GOVMAIL_DATABASE__URL": json.dumps(settings.database.url),
-        "GOVMAIL_REPORTS__CHART_WIDTH": "900",
-        "GOVMAIL_REPORTS__CHART_HEIGHT": "700",
-    }
+    env = cli_env(settings, GOVMAIL_REPORTS__CHART_WIDTH="900", GOVMAIL_REPORTS__CHART_HEIGHT="700")
     runner = CliRunner(env=env)
 
     def _run(*args: str, code: int = 0):

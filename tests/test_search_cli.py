@@ -10,15 +10,13 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from config import Settings
+from tests.conftest import cli_env
 from tests.test_search_conformance import mail
 
 
 @pytest.fixture
 def run(settings: Settings, tmp_path: Path):
-    env = {
-        "GOVMAIL_STORAGE__DATA_DIR": json.dumps(str(settings.storage.data_dir)),
-        "GOVMAIL_DATABASE__URL": json.dumps(settings.database.url),
-    }
+    env = cli_env(settings)
     runner = CliRunner(env=env)
     folder = tmp_path / "mail"
     folder.mkdir()

@@ -15,6 +15,7 @@ from archive.ingest import Archive
 from archive.models import AuditEntry
 from cli.main import cli
 from config import Settings
+from tests.conftest import cli_env
 from web.accounts import NewUser, add_user
 from web.app import create_app
 
@@ -152,11 +153,7 @@ def test_audit_log_is_append_only(archive: Archive) -> None:
 
 
 def test_users_commands(settings: Settings, archive: Archive) -> None:
-    env = {
-        "GOVMAIL_STORAGE__DATA_DIR": json.dumps(str(settings.storage.data_dir)),
-        "GOVMAIL_DATABASE__URL": json.dumps(settings.database.url),
-        "GOVMAIL_NEW_PASSWORD": PASSWORD,
-    }
+    env = cli_env(settings, GOVMAIL_NEW_PASSWORD=PASSWORD)
     runner = CliRunner(env=env)
     ok = runner.invoke(
         cli, ["users", "add", "vanthu", "--role", "clerk", "--agency", "ninhthuan.gov.vn"]
