@@ -28,9 +28,23 @@ DOCUMENT_TYPES = frozenset(
         "image/vnd.djvu",
     }
 )
-# Containers that may hold documents; the SMTP path does not open them, so they count.
+# Containers that may hold documents; the SMTP path does not open them, so they count:
+# archives, Outlook's winmail.dat (TNEF) and .msg, and a mail attached as a plain file.
 CONTAINER_TYPES = frozenset(
-    {"application/zip", "application/x-rar", "application/vnd.rar", "application/x-7z-compressed"}
+    {
+        "application/zip",
+        "application/x-rar",
+        "application/vnd.rar",
+        "application/x-7z-compressed",
+        "application/gzip",
+        "application/x-tar",
+        "application/x-bzip2",
+        "application/x-xz",
+        "application/vnd.ms-tnef",
+        "application/ms-tnef",
+        "application/vnd.ms-outlook",
+        "message/rfc822",
+    }
 )
 
 # Số/ký hiệu: 5985/UBND-KTN, 192/QĐ-UBND, 28/2018/QĐ-TTg, 12/SGD&ĐT-VP (vn-edoc.md 1.4).
@@ -38,6 +52,9 @@ _GROUP = r"[A-ZĐ][A-Za-zĐđ&0-9]{0,11}"
 DOCUMENT_NUMBER = re.compile(
     rf"(?<![\w/])(\d{{1,7}})\s?/\s?(?:(\d{{4}})\s?/\s?)?({_GROUP}(?:-{_GROUP}){{1,4}})(?![\w-])"
 )
+# Look-alikes typed for Đ/đ (Latin Eth, common after legacy-encoding conversions) and for
+# "-" (Unicode hyphens that word processors put in a copied số/ký hiệu).
+_LOOKALIKES = str.maketrans({"\u00d0": "Đ", "\u00f0": "đ", "\u2010": "-", "\u2011": "-"})
 
 _FORWARD_HEADERS = (
     ("resent-from", "Resent-From header"),
@@ -69,7 +86,8 @@ def in_vietnamese(reason: str) -> str:
 
 def document_number(subject: str) -> str | None:
     """The first số/ký hiệu in a subject, e.g. ``5985/UBND-KTN``."""
-    match = DOCUMENT_NUMBER.search(unicodedata.normalize("NFC", subject or ""))
+    text = unicodedata.normalize("NFC", subject or "").translate(_LOOKALIKES)
+    match = DOCUMENT_NUMBER.search(text)
     return match.group(0).replace(" ", "") if match else None
 
 
@@ -84,8 +102,8 @@ def documents_in(attachments: Iterable[AttachmentSummary], subject: str) -> Reas
             )
         if item.detected_type in CONTAINER_TYPES:
             return Reason(
-                f"archive {name} ({item.detected_type})",
-                f"tệp nén {name} ({item.detected_type})",
+                f"container {name} ({item.detected_type}) may hold documents",
+                f"tệp {name} ({item.detected_type}) có thể chứa văn bản",
             )
     number = document_number(subject)
     if number:

@@ -33,7 +33,8 @@ def normalise_domain(domain: str) -> str:
     if domain.isascii():
         return domain
     try:
-        return domain.encode("idna").decode("ascii")
+        # after IDNA: a full-width or ideographic full stop ("。") is a dot there too
+        return domain.encode("idna").decode("ascii").rstrip(".")
     except UnicodeError:
         return domain
 

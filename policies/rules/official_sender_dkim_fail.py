@@ -15,7 +15,12 @@ FAILING = ("fail", "permerror")
 
 def check(facts: RuleFacts) -> Hit | None:
     # permerror too: a signature whose key does not exist is how forgers "sign"
-    if facts.direction not in ("inbound", "transit") or facts.dkim_result not in FAILING:
+    if facts.dkim_result not in FAILING:
+        return None
+    # Our own users' mail is exempt only when it comes from where our users send from: mail
+    # naming our domain as sender from any other client is what a forger sends.
+    ours = facts.trusted_network or facts.authenticated
+    if facts.direction in ("outbound", "internal") and ours:
         return None
     claimed = facts.header_from or facts.sender
     if claimed.cls is not DomainClass.OFFICIAL:

@@ -15,7 +15,8 @@ from policies.resolver import CachingResolver, DnsResolver, mx_answer_from_recor
 
 NAMED_PROVIDERS = [
     "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.jp", "yahoo.com.vn", "yahoo.de",
-    "ymail.com", "outlook.com", "outlook.com.vn", "hotmail.com", "hotmail.co.uk", "live.com",
+    "ymail.com", "myyahoo.com", "outlook.com", "outlook.com.vn", "hotmail.com", "hotmail.co.uk",
+    "live.com",
     "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "gmx.de", "gmx.net", "web.de",
     "mail.ru", "yandex.ru", "ya.ru", "protonmail.com", "proton.me", "pm.me", "zoho.com",
     "zohomail.com", "tutanota.com", "fastmail.com", "qq.com", "163.com", "126.com",
@@ -39,6 +40,7 @@ def test_core_list_is_dated() -> None:
     [
         ("ninhthuan.gov.vn", DomainClass.OFFICIAL),
         ("NinhThuan.Gov.VN.", DomainClass.OFFICIAL),
+        ("ninhthuan.gov.vn\u3002", DomainClass.OFFICIAL),  # ideographic full stop
         ("sotttt.hanoi.gov.vn", DomainClass.OFFICIAL),
         ("gov.vn", DomainClass.OFFICIAL),
         ("vnn.vn", DomainClass.FREE_DOMESTIC),
@@ -52,6 +54,7 @@ def test_static_classes(engine: PolicyEngine, domain: str, expected: DomainClass
 
 def test_local_domains_are_marked(engine: PolicyEngine) -> None:
     assert engine.classify("ninhthuan.gov.vn").local
+    assert engine.classify("ninhthuan\uff0egov\uff0evn\uff0e").local  # full-width dots
     assert not engine.classify("hanoi.gov.vn").local
 
 

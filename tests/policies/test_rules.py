@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,8 @@ def test_document_number_in_subject_counts(engine: PolicyEngine) -> None:
         ("QĐ số 192/QĐ-UBND", "192/QĐ-UBND"),
         ("Theo 28/2018/QĐ-TTg", "28/2018/QĐ-TTg"),
         ("Số 12 / SGD&ĐT-VP", "12/SGD&ĐT-VP"),
+        ("Số 123/QÐ-UBND", "123/QĐ-UBND"),  # Latin Eth typed for Đ
+        ("CV 45/STTTT\u2011VP", "45/STTTT-VP"),  # non-breaking hyphen
         ("V/v họp ngày 3/4", None),
         ("Giá 100/USD-ngày", None),
         ("", None),
@@ -64,6 +67,24 @@ def test_document_number_in_subject_counts(engine: PolicyEngine) -> None:
 )
 def test_document_numbers(subject: str, number: str | None) -> None:
     assert document_number(subject) == number
+
+
+@pytest.mark.parametrize(
+    ("filename", "detected"),
+    [
+        ("winmail.dat", "application/vnd.ms-tnef"),
+        ("Cong van.msg", "application/vnd.ms-outlook"),
+        ("fw.eml", "message/rfc822"),
+        ("ho so.tar.gz", "application/gzip"),
+    ],
+)
+def test_documents_hidden_in_containers_count(
+    engine: PolicyEngine, filename: str, detected: str
+) -> None:
+    item = AttachmentSummary(filename, "application/octet-stream", detected, 4096)
+    verdict = engine.check_message(msg(attachments=(item,)))
+    assert (verdict.action, verdict.rule) == ("reject", "official-documents-abroad")
+    assert filename in verdict.reason_vi and detected in verdict.reason_en
 
 
 def test_images_and_plain_subjects_are_not_documents(engine: PolicyEngine) -> None:
@@ -96,6 +117,42 @@ def test_envelope_header_mismatch_is_a_forward(engine: PolicyEngine) -> None:
     assert engine.check_message(direct).action == "accept"
     auto_reply = msg(headers=(("Auto-Submitted", "auto-replied"),))
     assert engine.check_message(auto_reply).action == "accept"
+
+
+def test_forward_keeping_the_original_sender_is_stopped(engine: PolicyEngine) -> None:
+    # our server forwards mail from another agency to Gmail, envelope sender unchanged
+    forwarded = msg(
+        mail_from="ubnd@hanoi.gov.vn",
+        header_from="UBND <ubnd@hanoi.gov.vn>",
+        subject="Công văn 5985/UBND-KTN",
+        headers=(("X-Forwarded-To", "ban@gmail.com"),),
+        trusted_network=True,
+    )
+    verdict = engine.check_message(forwarded)
+    assert verdict.facts["direction"] == "transit"
+    assert (verdict.action, verdict.rule) == ("reject", "auto-forward-abroad")
+    assert "ubnd@hanoi.gov.vn" in verdict.reason_vi
+    bounced = replace(forwarded, mail_from="", trusted_network=False, authenticated=True)
+    assert engine.check_message(bounced).rule == "auto-forward-abroad"
+    assert "<>" in engine.check_message(bounced).reason_en
+    not_forwarded = replace(forwarded, headers=())
+    assert engine.check_message(not_forwarded).action == "accept"
+
+
+def test_own_domain_failing_dkim_from_outside_is_quarantined(engine: PolicyEngine) -> None:
+    forged = msg(
+        mail_from="giamdoc@ninhthuan.gov.vn",
+        header_from="Giám đốc <giamdoc@ninhthuan.gov.vn>",
+        rcpt_to=("vanthu@ninhthuan.gov.vn",),
+        client_ip="203.0.113.7",
+        dkim_result="fail",
+    )
+    verdict = engine.check_message(forged)
+    assert verdict.facts["direction"] == "internal"
+    assert (verdict.action, verdict.rule) == ("quarantine", "official-sender-dkim-fail")
+    # the same from our own network, or after SMTP AUTH, is our users' mail
+    assert engine.check_message(replace(forged, trusted_network=True)).action == "accept"
+    assert engine.check_message(replace(forged, authenticated=True)).action == "accept"
 
 
 def test_inbound_free_foreign_is_tagged(engine: PolicyEngine) -> None:
