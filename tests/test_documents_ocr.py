@@ -111,3 +111,25 @@ def test_gateway_ocr_worker_hands_changed_messages_to_the_archive_worker(setting
     finally:
         worker._close()
     assert handed == [result.id]
+
+
+@needs_tesseract
+def test_ocr_reads_pages_photographed_or_scanned_the_wrong_way_round() -> None:
+    """A phone JPEG stored sideways with an EXIF Orientation tag, and a page scanned
+    upside down (no tag): both are read upright."""
+    import io
+
+    from PIL import Image
+
+    from tests.documents_samples import page_image
+
+    page = page_image(OCR_LINES[:2])
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    sideways, upside_down = io.BytesIO(), io.BytesIO()
+    page.rotate(90, expand=True).save(sideways, format="JPEG", exif=exif)
+    page.rotate(180).save(upside_down, format="PNG")
+    for data, kind in ((sideways, "image/jpeg"), (upside_down, "image/png")):
+        result = ocr_document(data.getvalue(), kind, OcrOptions(languages="vie"))
+        assert result.pages == 1
+        assert recovered(" ".join(OCR_LINES[:2]), result.text) >= 0.9, result.text

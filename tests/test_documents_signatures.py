@@ -182,3 +182,178 @@ def test_corpus_legacy_x509_signature_is_reported_as_unsupported() -> None:
     (sig,) = report.signatures
     assert sig["signer"]["name"] == "Alice"
     assert sig["problem"] == "unsupported signature format adbe.x509.rsa_sha1"
+
+
+# --- signing time, validity period, damaged and encrypted files ---------------------------
+def _leaf(pki: SamplePki, name: str, not_before: datetime, not_after: datetime):
+    """A signer certificate of the test intermediate with the given validity period."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(pki.sub.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .sign(pki.sub_key, hashes.SHA256())
+    )
+    return cert, key
+
+
+def _sign_as(pki: SamplePki, pdf: bytes, cert, key, claimed=None, stamped_at=None) -> bytes:
+    """Sign with ``cert``; ``claimed`` is the signer's own clock (signingTime), and
+    ``stamped_at`` the time of a timestamp token from the trusted test TSA."""
+    from unittest import mock
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.signers import pdf_signer
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from tests.documents_samples import _asn1_cert, _asn1_key
+
+    tsa = _asn1_cert(pki.tsa)
+    stamper = DummyTimeStamper(
+        tsa_cert=tsa,
+        tsa_key=_asn1_key(pki.tsa_key),
+        certs_to_embed=SimpleCertificateStore.from_certs([tsa]),
+        fixed_dt=stamped_at,
+    )
+    signer = signers.PdfSigner(
+        signers.PdfSignatureMetadata(field_name="Sig", subfilter=fields.SigSeedSubFilter.PADES),
+        signer=signers.SimpleSigner(
+            signing_cert=_asn1_cert(cert),
+            signing_key=_asn1_key(key),
+            cert_registry=SimpleCertificateStore(),
+        ),
+        timestamper=stamper if stamped_at else None,
+    )
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return claimed
+
+    out = io.BytesIO()
+    with mock.patch.object(pdf_signer, "datetime", Clock if claimed else datetime):
+        signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False), output=out)
+    return out.getvalue()
+
+
+def test_a_trusted_timestamp_is_the_moment_the_certificate_is_checked_at(pki: SamplePki) -> None:
+    """The signer's clock is 7 h ahead (local time labelled UTC) and the certificate expired
+    in between; the TSA shows it signed while the certificate was valid."""
+    now = datetime.now(UTC)
+    cert, key = _leaf(pki, "Phạm Thị Hằng", now - timedelta(hours=20), now + timedelta(hours=3))
+    pdf = _sign_as(pki, text_pdf(LETTER), cert, key, claimed=now + timedelta(hours=7),
+                   stamped_at=now)  # fmt: skip
+    report = check_pdf(pdf, str(pki.trust_dir()))
+    [sig] = report.signatures
+    assert (sig["time_source"], sig["trusted"], report.trusted, report.reason) == (
+        "timestamp", True, True, None
+    )  # fmt: skip
+
+
+def test_a_backdated_signature_after_revocation_is_caught_by_the_timestamp(
+    pki: SamplePki,
+) -> None:
+    """Revoked an hour ago; the signer claims five hours ago, the trusted TSA says now."""
+    from asn1crypto import crl as asn1_crl
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    now = datetime.now(UTC)
+    crl = asn1_crl.CertificateList.load(pki.crl(revoked="agency"))
+    results = []
+    for stamped_at in (None, now):
+        out = io.BytesIO(
+            _sign_as(
+                pki,
+                text_pdf(LETTER),
+                pki.agency,
+                pki.agency_key,
+                claimed=now - timedelta(hours=5),
+                stamped_at=stamped_at,
+            )
+        )
+        DocumentSecurityStore.add_dss(out, None, crls=[crl], strict=False)
+        [sig] = check_pdf(out.getvalue(), str(pki.trust_dir())).signatures
+        results.append((sig["trusted"], sig["revoked"]))
+    # Without a token the claim stands (the CRL, issued after it, still counts); with
+    # a trusted token the signature is dated after the revocation.
+    assert results == [(True, False), (False, True)]
+
+
+def test_an_expired_certificate_is_reported_as_such(pki: SamplePki) -> None:
+    now = datetime.now(UTC)
+    cert, key = _leaf(pki, "Hết Hạn", now - timedelta(days=400), now - timedelta(days=30))
+    report = check_pdf(_sign_as(pki, text_pdf(LETTER), cert, key), str(pki.trust_dir()))
+    assert (report.valid, report.trusted) == (True, False)
+    assert "certificate was not valid at the signing time" in report.reason
+
+
+def test_a_damaged_signature_does_not_hide_the_other_one(pki: SamplePki) -> None:
+    once = pki.sign(text_pdf(LETTER), "person", "Signature1")
+    twice = bytearray(pki.sign(once, "agency", "Signature2"))
+    at = twice.rindex(b"/Contents <") + 40  # inside the agency signature's CMS
+    twice[at] = ord("0") if twice[at] != ord("0") else ord("1")
+    report = check_pdf(bytes(twice), str(pki.trust_dir()))
+    person, agency = report.signatures
+    assert (person["field"], person["valid"], person["trusted"]) == ("Signature1", True, True)
+    assert (agency["field"], agency["valid"]) == ("Signature2", False)
+    assert agency["problem"].startswith("the signature data is damaged")
+    assert report.valid is False
+
+
+def test_signatures_of_an_encrypted_pdf_are_checked(pki: SamplePki) -> None:
+    """Permissions-only encryption (empty user password) is common; a real password is
+    reported, not taken for a broken signature."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.writer import copy_into_new_writer
+
+    def encrypted(user_password: str) -> bytes:
+        writer = copy_into_new_writer(PdfFileReader(io.BytesIO(text_pdf(LETTER))))
+        writer.encrypt("owner", user_password)
+        out = io.BytesIO()
+        writer.write(out)
+        return _sign_as_encrypted(pki, out.getvalue(), user_password)
+
+    def _sign_as_encrypted(pki: SamplePki, pdf: bytes, password: str) -> bytes:
+        from pyhanko.sign import signers
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+        from tests.documents_samples import _asn1_cert, _asn1_key
+
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        writer.encrypt(password or "owner")
+        out = io.BytesIO()
+        signers.sign_pdf(
+            writer,
+            signers.PdfSignatureMetadata(field_name="Sig"),
+            signer=signers.SimpleSigner(
+                signing_cert=_asn1_cert(pki.agency),
+                signing_key=_asn1_key(pki.agency_key),
+                cert_registry=SimpleCertificateStore(),
+            ),
+            output=out,
+        )
+        return out.getvalue()
+
+    open_one = check_pdf(encrypted(""), str(pki.trust_dir()))
+    assert (open_one.signed, open_one.valid, open_one.trusted) == (True, True, True)
+    locked = check_pdf(encrypted("secret"), str(pki.trust_dir()))
+    assert (locked.signed, locked.valid, locked.trusted) == (True, None, None)
+    assert "encrypted with a password" in locked.reason

@@ -64,7 +64,19 @@ def ocr_image(image, options: OcrOptions) -> str:
     gray.save(buffer, format="PPM")  # PGM for mode L: no compression to pay for
     parent = os.getpid()
     done = subprocess.run(
-        ["tesseract", "stdin", "stdout", "-l", options.languages, "--dpi", str(options.dpi)],
+        # --psm 1: page segmentation with orientation detection, so pages scanned sideways
+        # or upside down are read too (needs osd.traineddata; without it, as --psm 3).
+        [
+            "tesseract",
+            "stdin",
+            "stdout",
+            "-l",
+            options.languages,
+            "--dpi",
+            str(options.dpi),
+            "--psm",
+            "1",
+        ],
         input=buffer.getvalue(),
         capture_output=True,
         timeout=options.page_timeout,
@@ -101,14 +113,15 @@ def _ocr_pdf(data: bytes, options: OcrOptions) -> OcrText:
 
 
 def _ocr_image_file(data: bytes, options: OcrOptions) -> OcrText:
-    from PIL import Image, ImageSequence
+    from PIL import Image, ImageOps, ImageSequence
 
     texts = []
     with Image.open(io.BytesIO(data)) as image:
         for index, frame in enumerate(ImageSequence.Iterator(image)):
             if index >= options.max_pages:
                 break
-            texts.append(ocr_image(frame, options))
+            # A camera's JPEG is stored sideways with an EXIF Orientation tag: turn it upright.
+            texts.append(ocr_image(ImageOps.exif_transpose(frame), options))
     return OcrText(normalise("\n\n".join(texts)).text, len(texts))
 
 

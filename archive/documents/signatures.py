@@ -47,17 +47,33 @@ def has_signature(data: bytes) -> bool:
 
 
 def check_pdf(data: bytes, trust_dir: str | None) -> SignatureReport:
+    from pyhanko.pdf_utils.crypt import AuthStatus
     from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
     reader = PdfFileReader(io.BytesIO(data), strict=False)
+    if reader.encrypted and reader.decrypt("").status == AuthStatus.FAILED:
+        return SignatureReport(
+            signed=True, reason="the PDF is encrypted with a password: signatures not checked"
+        )
     roots, others = load_trust(trust_dir)
     stored = _document_revocation_info(reader)
     items = []
-    for field_name, sig_obj in _signature_fields(reader):
+    for field_name, sig_obj, sig_field, revision in _signature_fields(reader):
         subfilter = str(sig_obj.get("/SubFilter", ""))
         if subfilter not in SUPPORTED:
-            items.append(_unsupported(field_name, sig_obj, subfilter))
-    for embedded in reader.embedded_regular_signatures:
+            items.append(_unsupported(field_name, sig_obj, subfilter, revision))
+            continue
+        if sig_obj.get("/Type") == "/DocTimeStamp":
+            continue  # a document timestamp: no signer, it only dates the revision
+        try:
+            embedded = EmbeddedPdfSignature(reader, sig_field, field_name)
+        except Exception as exc:  # one damaged signature must not hide the others
+            item = _unsupported(field_name, sig_obj, subfilter, revision)
+            item.update(intact=False, valid=False, trusted=False)
+            item["problem"] = f"the signature data is damaged: {type(exc).__name__}: {exc}"[:300]
+            items.append(item)
+            continue
         items.append(_check_one(embedded, roots, others, trust_dir, stored))
     items.sort(key=lambda s: s.get("signed_revision_end") or 0)
     return summarise(items, trust_dir)
@@ -88,22 +104,21 @@ def summarise(items: list[dict[str, Any]], trust_dir: str | None) -> SignatureRe
 
 
 def _signature_fields(reader):
-    """(field name, signature dictionary) of every filled signature field."""
-    try:
-        fields = reader.root["/AcroForm"]["/Fields"]
-    except (KeyError, TypeError):
-        return
-    stack = list(fields)
-    while stack:
-        node = stack.pop(0).get_object()
-        kids = node.get("/Kids")
-        if kids is not None:
-            stack.extend(kids)
-        if node.get("/FT") == "/Sig" and "/V" in node:
-            yield str(node.get("/T", "")), node["/V"].get_object()
+    """(fully qualified field name, signature dictionary, field) of every filled
+    signature field."""
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    for name, sig_obj, sig_field in enumerate_sig_fields(reader, filled_status=True):
+        try:  # the revision that added it, to keep the signatures in signing order
+            revision = reader.xrefs.get_last_change(sig_obj.reference)
+        except Exception:  # a direct object, or a damaged cross-reference table
+            revision = None
+        yield name, sig_obj.get_object(), sig_field, revision
 
 
-def _unsupported(field_name: str, sig_obj, subfilter: str) -> dict[str, Any]:
+def _unsupported(
+    field_name: str, sig_obj, subfilter: str, revision: int | None = None
+) -> dict[str, Any]:
     name = sig_obj.get("/Name")
     return {
         "field": field_name,
@@ -117,6 +132,7 @@ def _unsupported(field_name: str, sig_obj, subfilter: str) -> dict[str, Any]:
         "modified_after_signing": None,
         "trusted": None,
         "problem": f"unsupported signature format {subfilter.lstrip('/') or '(none)'}",
+        "signed_revision_end": revision,
     }
 
 
@@ -190,24 +206,36 @@ def _check_one(
         "trusted": None,
         "problem": None,
     }
-    try:
-        item["signed_revision_end"] = embedded.signed_revision_end  # for ordering only
-    except Exception:
-        item["signed_revision_end"] = None
+    item["signed_revision_end"] = embedded.signed_revision  # for ordering only
     claimed = embedded.self_reported_timestamp
+    stamped = _token_time(embedded)
     revinfo = (stored or RevocationInfo()).plus(_signature_revocation_info(embedded))
-    context = ValidationContext(
-        trust_roots=roots,
-        other_certs=others + list(embedded.other_embedded_certs) + revinfo.certs,
-        crls=revinfo.crls,
-        ocsps=revinfo.ocsps,
-        allow_fetching=False,
-        revocation_mode="soft-fail",  # what is embedded counts; nothing embedded is no fault
-        moment=claimed or datetime.now(UTC),
-        best_signature_time=claimed,
-    )
+
+    def validate(moment: datetime | None):
+        context = ValidationContext(
+            trust_roots=roots,
+            other_certs=others + list(embedded.other_embedded_certs) + revinfo.certs,
+            crls=revinfo.crls,
+            ocsps=revinfo.ocsps,
+            allow_fetching=False,
+            revocation_mode="soft-fail",  # what is embedded counts; nothing embedded is no fault
+            # CRLs and OCSP responses are gathered after signing (DSS, LTV): they still
+            # tell whether the certificate was revoked at the signing time.
+            retroactive_revinfo=True,
+            moment=moment or datetime.now(UTC),
+            best_signature_time=moment,
+        )
+        return validate_pdf_signature(embedded, context)
+
     try:
-        status = validate_pdf_signature(embedded, context)
+        # The certificate must be good when it signed: at the timestamp token's time if
+        # that token is trusted (it is checked in the same pass), else the signer's claim.
+        moment = stamped or claimed
+        status = validate(moment)
+        ts = status.timestamp_validity
+        if stamped is not None and not (ts and ts.intact and ts.valid and ts.trusted):
+            moment = claimed
+            status = validate(moment)
     except Exception as exc:  # malformed CMS, unsupported algorithm …
         item["problem"] = f"cannot validate: {type(exc).__name__}: {exc}"[:300]
         item["valid"] = False
@@ -240,11 +268,25 @@ def _check_one(
         item["time"], item["time_source"] = _iso(ts.timestamp), "timestamp"
     elif status.signer_reported_dt is not None:
         item["time"], item["time_source"] = _iso(status.signer_reported_dt), "signer"
-    item["problem"] = _problem(status, modified, revoked, trust_dir)
+    item["problem"] = _problem(status, modified, revoked, trust_dir, embedded.signer_cert, moment)
     return item
 
 
-def _problem(status, modified: bool, revoked: bool, trust_dir: str | None) -> str | None:
+def _token_time(embedded) -> datetime | None:
+    """genTime of the signature's timestamp token, not yet verified."""
+    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+
+    try:
+        for token in extract_tst_data_iter(embedded.signer_info, signed=False):
+            return token["encap_content_info"]["content"].parsed["gen_time"].native
+    except Exception:  # malformed token: validation reports it
+        return None
+    return None
+
+
+def _problem(
+    status, modified: bool, revoked: bool, trust_dir: str | None, cert, moment
+) -> str | None:
     if not status.intact:
         return "the signed bytes were changed (digest mismatch)"
     if not status.valid:
@@ -254,6 +296,13 @@ def _problem(status, modified: bool, revoked: bool, trust_dir: str | None) -> st
     if revoked:
         return "the signer's certificate was revoked (revocation data in the PDF)"
     if not status.trusted:
+        if cert is not None and moment is not None:
+            start, end = cert.not_valid_before, cert.not_valid_after
+            if not start <= moment <= end:
+                return (
+                    f"the signer's certificate was not valid at the signing time "
+                    f"({_iso(moment)}; valid from {_iso(start)} to {_iso(end)})"
+                )
         if not trust_dir:
             return "no trust anchors configured (documents.trust_anchors)"
         return "the certificate does not chain to a trust anchor in documents.trust_anchors"
