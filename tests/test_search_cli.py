@@ -59,6 +59,27 @@ def test_search_as_a_mailbox(run) -> None:
     assert json.loads(run("search", "--json", "--as", "@khanhhoa.gov.vn", "lịch"))["total"] == 1
 
 
+def test_search_as_an_agency_code_sees_what_its_clerk_sees(run, tmp_path: Path) -> None:
+    table = tmp_path / "agencies.csv"
+    table.write_text(
+        "code,name,level,parent,domains,addresses\n"
+        "000.00.00.H37,UBND tỉnh Khánh Hòa,province,,khanhhoa.gov.vn,\n",
+        encoding="utf-8",
+    )
+    run("agencies", "import", str(table))
+    for named in ("000.00.00.H37", "H37", "khanhhoa.gov.vn"):
+        assert json.loads(run("search", "--json", "--as", named, "lịch"))["total"] == 1
+        assert json.loads(run("search", "--json", "--as", named, "chữ ký số"))["total"] == 0
+    out = run("search", "--as", "000.00.99.H37", "lịch", code=2)
+    assert "not a mailbox, a mail domain or an agency code" in out
+
+
+def test_search_help_lists_the_query_options() -> None:
+    out = CliRunner().invoke(cli, ["search", "--help"]).output
+    for option in ("--as WHO", "--json", "--limit", "--page", "ocr:yes|no"):
+        assert option in out
+
+
 def test_malformed_query_is_a_usage_error_with_a_pointer(run) -> None:
     out = run("search", '"chữ ký', code=2)
     assert "unclosed quote at position 1" in out and "^" in out

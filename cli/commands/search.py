@@ -18,7 +18,7 @@ Query language:
   "chữ ký số"                a phrase
   a OR b, -word, ( … )       either, exclude, group
   from: to: agency: so: type: filename: verdict: direction:in|out|internal
-  signed:yes|no scanned:yes|no has:attachment
+  signed:yes|no scanned:yes|no ocr:yes|no has:attachment
   date:2023-01-01..2023-03-31 date:2023-05 before:2023-01-01 after:2023-01-01
 
 \b
@@ -38,6 +38,19 @@ class _QueryOrCommand(click.Group):
         if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
             args = ["--", *args]  # a query: its first word may be an exclusion (-nháp)
         return super().parse_args(ctx, args)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """``govmail search QUERY`` is the usual call: its options (--as, --json, --limit,
+        --page) are listed here, not only under the hidden ``query`` command."""
+        params = [*self.commands["query"].params, *self.get_params(ctx)]
+        records = [
+            record
+            for p in params
+            if isinstance(p, click.Option) and (record := p.get_help_record(ctx))
+        ]
+        with formatter.section("Options"):
+            formatter.write_dl(records)
+        self.format_commands(ctx, formatter)
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         if args and args[0] in self.commands:
@@ -149,22 +162,23 @@ def query(
 
 
 def _scope(app: AppContext, value: str):
-    """A mailbox, ``@domain``/domain, ``*``, or an agency code from the directory."""
+    """A mailbox or ``*``; else an agency, by code or by domain, as a web clerk sees it (an
+    agency code has dots too: read as a domain it would match nothing)."""
     from gateway.access import agency_scope
     from reports.directory import AgencyNotFound
     from search.scope import Scope
 
-    try:
-        return Scope.parse(value)
-    except ValueError:
-        with app.archive().sessions() as session:
-            try:
-                return agency_scope(session, value)
-            except AgencyNotFound:
-                raise ValueError(
-                    f"{value!r} is not a mailbox, a mail domain or an agency code in the "
-                    "directory (see govmail agencies list)"
-                ) from None
+    text = value.strip()
+    if text in ("*", "all", "auditor") or ("@" in text and not text.startswith("@")):
+        return Scope.parse(text)
+    with app.archive().sessions() as session:
+        try:
+            return agency_scope(session, text)
+        except AgencyNotFound:
+            raise ValueError(
+                f"{value!r} is not a mailbox, a mail domain or an agency code in the "
+                "directory (see govmail agencies list)"
+            ) from None
 
 
 @command.command("check")
