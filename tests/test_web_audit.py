@@ -178,3 +178,13 @@ def test_download_name_keeps_the_document_number(site) -> None:
     assert disposition.startswith('attachment; filename="Quyet dinh 123_QD-UBND.txt";')
     assert f"filename*=UTF-8''{quote('Quyết định 123_QĐ-UBND.txt', safe='')}" in disposition
     assert response.headers["content-type"] == "application/octet-stream"
+
+
+def test_plain_http_beyond_localhost_is_warned_about(settings: Settings) -> None:
+    from cli.commands.web import plain_http_warning
+
+    web = settings.web
+    assert plain_http_warning("127.0.0.1", web) is None
+    assert "nobody can sign in" in (plain_http_warning("0.0.0.0", web) or "")
+    web.behind_proxy = True
+    assert plain_http_warning("0.0.0.0", web) is None
