@@ -35,6 +35,7 @@ class ImportOutcome:
 
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     codes: int = 0
     errors: list[RowError] = field(default_factory=list)
     skipped_lines: list[int] = field(default_factory=list)
@@ -46,6 +47,7 @@ class ImportOutcome:
             "applied": self.applied,
             "created": self.created,
             "updated": self.updated,
+            "unchanged": self.unchanged,
             "codes": self.codes,
             "errors": [
                 {"line": e.line, "column": e.column, "message": e.message} for e in self.errors
@@ -93,6 +95,41 @@ def snapshot(session: Session) -> Snapshot:
 
 def _apply(session: Session, plan: ImportPlan, outcome: ImportOutcome) -> None:
     existing = [g.agency_id for g in plan.groups if g.agency_id is not None]
+    before = {agency_id: _state(session, agency_id) for agency_id in existing}
+    _write_plan(session, plan, outcome, existing)
+    changed = sum(1 for agency_id, was in before.items() if _state(session, agency_id) != was)
+    outcome.updated, outcome.unchanged = changed, len(before) - changed
+
+
+def _state(session: Session, agency_id: int) -> tuple:
+    """Everything an import can change about an agency: the same file imported again
+    changes nothing, and says so (row ids of domains and addresses do not count)."""
+    agency = session.get(Agency, agency_id)
+    assert agency is not None
+    codes = session.execute(
+        select(AgencyCodeRow.code, AgencyCodeRow.name, AgencyCodeRow.valid_from,
+               AgencyCodeRow.valid_to).where(AgencyCodeRow.agency_id == agency_id)
+    ).all()  # fmt: skip
+    domains = session.scalars(
+        select(AgencyDomain.domain).where(AgencyDomain.agency_id == agency_id)
+    )
+    addresses = session.scalars(
+        select(AgencyAddress.address).where(AgencyAddress.agency_id == agency_id)
+    )
+    return (
+        agency.name,
+        agency.level,
+        agency.notation,
+        agency.parent_id,
+        sorted(map(tuple, codes), key=repr),
+        sorted(domains),
+        sorted(addresses),
+    )
+
+
+def _write_plan(
+    session: Session, plan: ImportPlan, outcome: ImportOutcome, existing: list[int]
+) -> None:
     # Domains and addresses may move between agencies of the file: free them all first.
     for column, model in (("domains", AgencyDomain), ("addresses", AgencyAddress)):
         if column in plan.columns and existing:
@@ -141,7 +178,6 @@ def _upsert_agency(
         outcome.created += 1
     else:
         agency = session.get(Agency, group.agency_id, options=[selectinload(Agency.codes)])
-        outcome.updated += 1
     agency.name = latest.name
     agency.level = latest.level
     if "notation" in columns:

@@ -89,7 +89,7 @@ def test_importing_the_same_file_again_changes_nothing(archive: Archive, tmp_pat
     _import(archive, path)
     before = _state(archive)
     again = _import(archive, path)
-    assert (again.created, again.updated, again.errors) == (0, 6, [])
+    assert (again.created, again.updated, again.unchanged, again.errors) == (0, 0, 6, [])
     assert _state(archive) == before
 
 
@@ -208,6 +208,17 @@ def test_cli_import_list_show_match(run, tmp_path: Path) -> None:
     good = write_directory(tmp_path / "agencies.csv")
     result = json.loads(run("agencies", "import", "--json", str(good)).stdout)
     assert result["applied"] and result["created"] == 6
+    again = json.loads(run("agencies", "import", "--json", str(good)).stdout)
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 6)
+    assert "report rebuild" not in run("agencies", "import", str(good)).stdout
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(
+        good.read_text(encoding="utf-8").replace("Sở Tài chính", "Sở Tài chính tỉnh"),
+        encoding="utf-8",
+    )
+    changed = json.loads(run("agencies", "import", "--json", str(renamed)).stdout)
+    assert (changed["created"], changed["updated"], changed["unchanged"]) == (0, 1, 5)
+    run("agencies", "import", str(good))  # back as it was
     listing = json.loads(run("agencies", "list", "--json", "--level", "department").stdout)
     assert [a["code"] for a in listing] == [STC, STTTT]
     old = json.loads(run("agencies", "list", "--json", "--at", "2023-01-01").stdout)

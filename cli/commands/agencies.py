@@ -80,14 +80,16 @@ def _print_outcome(app: AppContext, path: Path, outcome) -> None:
         )
         return
     app.console.print(
-        f"{outcome.created} agencies added, {outcome.updated} updated, {outcome.codes} codes"
+        f"{outcome.created} agencies added, {outcome.updated} updated, "
+        f"{outcome.unchanged} unchanged, {outcome.codes} codes"
         + (
             f"; skipped lines {', '.join(map(str, outcome.skipped_lines))}"
             if outcome.errors
             else ""
         )
     )
-    app.console.print("run `govmail report rebuild` to attribute archived mail again")
+    if outcome.created or outcome.updated:
+        app.console.print("run `govmail report rebuild` to attribute archived mail again")
 
 
 @command.command("list")
