@@ -118,6 +118,7 @@ def test_a_page_too_far_is_a_usage_error_not_a_crash(run) -> None:
     assert "--page" in out and "narrow the query" in out and "Traceback" not in out
     last = json.loads(run("search", "--json", "lịch", "--page", "2"))
     assert last["page"] == 2 and last["hits"] == []
+    assert "past the last one: try --page 1" in run("search", "lịch", "--page", "2")
 
 
 def test_deep_nesting_is_a_usage_error(run) -> None:

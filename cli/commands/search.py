@@ -150,6 +150,8 @@ def query(
     app.console.print(
         f"[bold]{result.total:,}[/bold] message(s) match (page {result.page}/{result.pages})"
     )
+    if result.total and result.page > result.pages:
+        app.err.print(f"page {result.page} is past the last one: try --page {result.pages}")
     for hit in result.hits:
         when = hit.date.strftime("%Y-%m-%d") if hit.date else "—"
         app.console.print(
