@@ -7,6 +7,7 @@ import functools
 import logging
 import uuid
 
+from gateway import xforward
 from gateway.addresses import check_address, check_recipient, may_relay
 from gateway.context import GatewayContext
 from gateway.pipeline import on_data
@@ -31,6 +32,13 @@ def client_ip(session) -> str:
     return peer[0] if isinstance(peer, tuple) else str(peer or "")
 
 
+def original_client(session) -> tuple[str, str]:
+    """(address, HELO) of the client the mail came from: the one a trusted Postfix names
+    with XFORWARD (content_filter mode), else the connected client."""
+    named = getattr(session, "xforward", None) or {}
+    return named.get("ADDR") or client_ip(session), named.get("HELO") or session.host_name or ""
+
+
 @functools.cache
 def hook_names(cls: type, prefixes: tuple[str, ...]) -> list[str]:
     """Names of ``cls`` with these prefixes, once per class."""
@@ -46,22 +54,31 @@ class GatewayHandler:
         return hook_names(type(self), ("handle_", "auth_"))
 
     def _log(self, server, session) -> TransactionLog:
+        ip, helo = original_client(session)
         tx = getattr(server, "txlog", None)
         if tx is None:
-            tx = server.txlog = TransactionLog(uuid.uuid4().hex[:12], client_ip(session))
-        tx.helo = session.host_name or ""
+            tx = server.txlog = TransactionLog(uuid.uuid4().hex[:12], ip)
+        tx.helo = helo
         return tx
 
     def _envelope_facts(self, session, envelope, rcpts) -> EnvelopeFacts:
-        ip = client_ip(session)
+        # Relaying is decided on the connected client (handle_RCPT); the policy judges
+        # the client the mail came from.
+        ip, helo = original_client(session)
         return EnvelopeFacts(
             mail_from=_sender(envelope.mail_from),
             rcpt_to=tuple(rcpts),
             client_ip=ip,
-            helo=session.host_name or "",
+            helo=helo,
             authenticated=bool(session.authenticated),
             trusted_network=ip in self.ctx.trusted,
         )
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if client_ip(session) in self.ctx.trusted:  # Postfix sends XFORWARD when offered
+            responses.insert(len(responses) - 1, xforward.EHLO_LINE)
+        return responses
 
     def _postmaster_domain(self) -> str:
         """The first domain we serve: where a bare ``<Postmaster>`` is delivered."""

@@ -17,6 +17,7 @@ from email.errors import HeaderParseError
 
 from aiosmtpd.smtp import MISSING, SMTP, syntax
 
+from gateway import xforward
 from gateway.context import GatewayContext
 from gateway.data_reader import Received, read_data
 from gateway.handler import GatewayHandler, client_ip, hook_names
@@ -104,7 +105,25 @@ class GatewaySMTP(SMTP):
     def _set_post_data_state(self) -> None:
         """Every end of a transaction (after DATA, RSET, HELO/EHLO) comes through here."""
         self._log_unfinished()
+        if self.session is not None:
+            self.session.xforward = {}  # XFORWARD names the client of one transaction
         super()._set_post_data_state()
+
+    @syntax("XFORWARD attribute=value...")
+    async def smtp_XFORWARD(self, arg: str) -> None:
+        if self.session is None or client_ip(self.session) not in self.ctx.trusted:
+            await self.push("550 5.7.0 Error: insufficient authorization")
+            return
+        if self.envelope is not None and self.envelope.mail_from:
+            await self.push("503 5.5.1 Error: XFORWARD not allowed inside a transaction")
+            return
+        try:
+            found = xforward.parse(arg or "")
+        except xforward.XforwardError as exc:
+            await self.push(str(exc))
+            return
+        self.session.xforward = {**(getattr(self.session, "xforward", None) or {}), **found}
+        await self.push("250 2.0.0 Ok")
 
     def _log_unfinished(self, outcome: str = "", **extra) -> None:
         """One log line for a transaction the DATA hook did not log: recipients refused
