@@ -107,7 +107,9 @@ def build_rows(
     send = next((r for r in rows if r["direction"] != "internal"), rows[0])
     send["send_row"] = True
     if sender is not None:
-        send["max_number"] = _max_number(facts, directory.notations.get(sender), local_day.year)
+        send["max_number"] = _max_number(
+            facts, directory.notations.get(sender), local_day.year, calendar
+        )
     return rows
 
 
@@ -162,7 +164,9 @@ def _document_counts(facts: MessageFacts, calendar: Calendar) -> dict[str, Any]:
     }
 
 
-def _max_number(facts: MessageFacts, agency_notation: str | None, year: int) -> int | None:
+def _max_number(
+    facts: MessageFacts, agency_notation: str | None, year: int, calendar: Calendar
+) -> int | None:
     """The highest số among documents the sender itself issued in the sending year.
 
     Numbers run from 01 each 1 January (Decree 30/2020 Art. 15), so the highest one is a
@@ -174,7 +178,8 @@ def _max_number(facts: MessageFacts, agency_notation: str | None, year: int) -> 
     for doc in facts.documents:
         if not doc.official or not doc.number:
             continue
-        issued = doc.issued_date or (doc.signing_time.date() if doc.signing_time else None)
+        signed = calendar.local(doc.signing_time).date() if doc.signing_time else None
+        issued = doc.issued_date or signed
         if issued is None or issued.year != year:
             continue
         if wanted and f"_{wanted}_" not in f"_{fold(doc.notation or '')}_":

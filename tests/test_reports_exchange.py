@@ -200,3 +200,28 @@ def test_report_command_usage_errors(run, tmp_path: Path) -> None:
     assert [r["group"] for r in empty["tables"]["exchange"]["rows"]] == ["total"]
     assert empty["tables"]["exchange"]["rows"][0]["sent"] == 0
     assert "Tổng" in run("report", "--period", "2024").stdout
+
+
+def test_own_numbering_reads_the_signing_year_in_vietnam_time() -> None:
+    # Signed 06:00 on 1 January 2025 in Hà Nội (23:00 UTC on 31 December), no document
+    # date: a number of 2025, so it counts for a message sent on 2 January 2025.
+    doc = DocFacts(
+        "a",
+        signed=True,
+        signing_time=datetime(2024, 12, 31, 23, 0, tzinfo=UTC),
+        number="03",
+        notation="QĐ-STTTT",
+    )
+    sent = datetime(2025, 1, 2, 2, 0, tzinfo=UTC)
+    (row,) = build_rows(
+        _facts(
+            "a@stttt.ninhthuan.gov.vn",
+            "b@stc.ninhthuan.gov.vn",
+            docs=[doc],
+            sent_at=sent,
+            first_seen=sent,
+        ),
+        DIRECTORY,
+        Calendar.build(),
+    )
+    assert (row["month"], row["max_number"]) == (202501, 3)

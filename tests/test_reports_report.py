@@ -13,6 +13,7 @@ import io
 import json
 import struct
 import zlib
+from decimal import ROUND_HALF_UP, Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -27,7 +28,9 @@ from config import Settings
 from gateway.wiring import open_archive
 from reports.directory import AgencyNotFound, import_file
 from reports.exchange_log import rebuild, refresh
+from reports.model import Column
 from reports.periods import parse_period
+from reports.render.formatting import display, plain
 from reports.report import ReportRequest, build_report
 from reports.totals import import_totals
 from reports.working_days import Calendar
@@ -255,6 +258,11 @@ def test_an_agency_may_be_named_by_its_mail_domain(history, settings) -> None:
 # -- every format -----------------------------------------------------------------------
 
 
+def _one_decimal(value: float) -> str:
+    """Half up, as a person rounds the decimal number (55.55 → 55.6, 46.25 → 46.3)."""
+    return str(Decimal(repr(value)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
 def _vn(value, column: str) -> str:
     """How a person reads the value: 1.234 and 55,6; a dash for nothing."""
     if value is None:
@@ -262,7 +270,7 @@ def _vn(value, column: str) -> str:
     if column == "total_source":
         return SOURCE_VI[value]
     if column in PERCENT:
-        return f"{value:.1f}".replace(".", ",")
+        return _one_decimal(value).replace(".", ",")
     if isinstance(value, int):
         return f"{value:,}".replace(",", ".")
     return str(value)
@@ -272,7 +280,7 @@ def _csv_cell(value, column: str) -> str:
     if value is None:
         return ""
     if column in PERCENT:
-        return f"{value:.1f}"
+        return _one_decimal(value)
     return str(value)
 
 
@@ -460,3 +468,12 @@ def _png_info(data: bytes) -> tuple[int, int, dict[str, str]]:
         pos += 12 + length
     assert size is not None
     return size[0], size[1], texts
+
+
+def test_shares_round_halves_up_in_every_format() -> None:
+    share = Column("s", "Tỷ lệ (%)", "percent")
+    # 37 of 80 is 46.25 %; 55.55 is stored as 55.5499…: people (and Excel's 0.0) read
+    # 46,3 and 55,6, not the banker's rounding of the binary float (46,2 and 55,5).
+    assert [display(v, share) for v in (37 * 100 / 80, 55.55, -12.25)] == ["46,3", "55,6", "-12,3"]
+    assert [plain(v, share) for v in (37 * 100 / 80, 55.55, 0.625)] == ["46.3", "55.6", "0.6"]
+    assert (display(None, share), plain(None, share)) == ("—", "")

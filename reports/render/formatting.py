@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from reports.aggregate import TOTAL
@@ -18,9 +19,15 @@ def vn_int(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
+def one_decimal(value: float) -> str:
+    """``55.55`` → ``55.6``: one decimal, halves rounded up as people (and Excel) do, not
+    to even on the binary float (which gives ``55.5``)."""
+    return str(Decimal(repr(value)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
 def vn_percent(value: float) -> str:
     """``55.55`` → ``55,6`` (one decimal, Vietnamese decimal comma)."""
-    return f"{value:.1f}".replace(".", ",")
+    return one_decimal(value).replace(".", ",")
 
 
 def display(value: Any, column: Column) -> str:
@@ -50,7 +57,7 @@ def plain(value: Any, column: Column) -> str:
     if value is None:
         return ""
     if column.kind == "percent":
-        return f"{value:.1f}"
+        return one_decimal(value)
     if column.kind in ("int", "days"):
         return str(int(value))
     return str(value)
