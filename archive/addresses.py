@@ -30,7 +30,7 @@ def display_domain(domain: str) -> str:
 
 def normalise_address(address: str) -> str:
     """``"Nguyễn" <A.B@Bộ.vn>`` parts → ``a.b@xn--b-....vn``; empty for the null sender."""
-    address = address.replace("\r", "").replace("\n", "").strip(_STRIP)
+    address = address.replace("\r", "").replace("\n", "").replace("\x00", "").strip(_STRIP)
     if not address:
         return ""
     local, at, domain = address.rpartition("@")

@@ -44,7 +44,7 @@ def decode_text(payload: bytes, charset: str | None) -> str:
         try:
             codecs.lookup(candidate)
             return unicodedata.normalize("NFC", payload.decode(candidate))
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # ValueError: a charset name with a NUL in it
             continue
     return unicodedata.normalize("NFC", payload.decode("utf-8", "replace"))
 

@@ -6,9 +6,11 @@ decompress more than the configured bytes or members, whatever the archive claim
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import logging
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,6 +106,33 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
     return name
 
 
+PKCS7_MIME_TYPES = {"application/pkcs7-mime", "application/x-pkcs7-mime"}
+
+
+def unp7m(data: bytes) -> bytes:
+    """The signed content (a MIME entity) inside an S/MIME ``smime.p7m`` (CMS SignedData)."""
+    from asn1crypto import cms
+
+    if not data.startswith(b"\x30"):  # base64 inside the (already decoded) part
+        with contextlib.suppress(ValueError):
+            data = base64.b64decode(data)
+    try:
+        info = cms.ContentInfo.load(data)
+        kind = info["content_type"].native
+        if kind == "enveloped_data":
+            raise LimitExceeded("encrypted S/MIME message: not readable without the key")
+        if kind != "signed_data":
+            raise LimitExceeded(f"S/MIME {kind}: not unpacked")
+        content = info["content"]["encap_content_info"]["content"].native
+    except LimitExceeded:
+        raise
+    except Exception as exc:
+        raise LimitExceeded(f"not a readable S/MIME (CMS) structure: {exc}") from None
+    if not isinstance(content, bytes):
+        raise LimitExceeded("S/MIME signature without its content (detached)")
+    return content
+
+
 def untnef(data: bytes, budget: Budget) -> Iterator[Member]:
     """Attachments and body of a TNEF stream (Outlook's winmail.dat)."""
     import tnefparse
@@ -135,13 +164,30 @@ def untnef(data: bytes, budget: Budget) -> Iterator[Member]:
         if count >= budget.members_per_archive:
             yield Member("", None, "too many TNEF attachments (limits.max_archive_members)")
             return
-        try:
-            name = att.long_filename() or att.name or ""
-        except Exception:
-            name = att.name or ""
+        name = _tnef_name(att, tnef.codepage)
         payload = att.data if isinstance(att.data, bytes) else bytes(att.data or b"")
         if len(payload) > budget.bytes_left:
             yield Member(name, None, "over the limit (limits.max_archive_bytes)")
             continue
         budget.bytes_left -= len(payload)
         yield Member(name, payload)
+
+
+def _tnef_name(att, codepage: str | None) -> str:
+    """An attachment's name; old Outlook writes it in its ANSI code page (cp1258 in Vietnam),
+    which tnefparse reads as UTF-8 and raises on."""
+    with contextlib.suppress(Exception):
+        name = att.long_filename()
+        if name:
+            return _tnef_text(name, codepage)
+    return _tnef_text(getattr(att, "_name", b"") or b"", codepage)
+
+
+def _tnef_text(value: str | bytes, codepage: str | None) -> str:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value).strip("\x00")
+    for charset in ("utf-8", codepage, "cp1252"):
+        if charset:
+            with contextlib.suppress(LookupError, ValueError):
+                return _tnef_text(bytes(value).decode(charset), None)
+    return _tnef_text(bytes(value).decode("latin-1"), None)

@@ -9,13 +9,22 @@ from __future__ import annotations
 import contextlib
 import email.header
 import logging
+import unicodedata
 from dataclasses import dataclass, field
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
 
 from archive import filetype
-from archive.containers import Budget, LimitExceeded, Member, untnef, unzip
+from archive.containers import (
+    PKCS7_MIME_TYPES,
+    Budget,
+    LimitExceeded,
+    Member,
+    unp7m,
+    untnef,
+    unzip,
+)
 from archive.parse import ARCHIVE_POLICY
 
 log = logging.getLogger("govmail.archive")
@@ -116,9 +125,9 @@ class Walker:
         top: bool,
         in_alternative: bool,
     ) -> None:
-        ctype = _safe(lambda: part.get_content_type(), "application/octet-stream")
+        ctype = _no_nul(_safe(lambda: part.get_content_type(), "application/octet-stream"))
         filename = _filename(part)
-        disposition = _safe(lambda: part.get_content_disposition(), None)
+        disposition = _no_nul(_safe(lambda: part.get_content_disposition(), None))
         base = dict(
             parent=parent,
             path=path,
@@ -127,7 +136,7 @@ class Walker:
             declared_type=ctype,
             filename=filename,
             disposition=disposition,
-            charset=_safe(lambda: part.get_content_charset(), None),
+            charset=_no_nul(_safe(lambda: part.get_content_charset(), None)),
         )
         if part.is_multipart():
             node = self._add(base | {"detected_type": ctype})
@@ -156,7 +165,12 @@ class Walker:
                         alternative or in_alternative,
                     )
             return
+        seen = len(part.defects)
         payload = _decode_payload(part)
+        damaged = sorted(
+            {type(d).__name__.removesuffix("Defect") for d in part.defects[seen:]}
+            - {"InvalidBase64Padding"}  # padding added back: the bytes are all there
+        )
         # A multipart whose boundary never appears is read as the text it really is.
         text_type = "text/plain" if ctype.startswith("multipart/") else ctype
         text_like = text_type in ("text/plain", "text/html") and not filename
@@ -164,6 +178,9 @@ class Walker:
         node = self._add(base | {"payload": payload, "text_type": text_type})
         node.is_body = top and inline_text
         node.is_attachment = not inline_text
+        if damaged:  # decoding had to skip or guess (bad base64): the bytes may be incomplete
+            node.error = "damaged content transfer encoding: " + ", ".join(damaged)
+            self.result.errors.append(f"{path}: {node.error}")
         self._leaf(node, payload)
 
     def _nested_message(self, msg: Message, holder: PartNode, path: str, depth: int) -> None:
@@ -195,8 +212,18 @@ class Walker:
                 self._outlook(node, payload)
             elif filetype.is_message(kind) and node.declared_type != "text/plain":
                 self._message_bytes(node, payload)
+            elif node.declared_type in PKCS7_MIME_TYPES or (
+                (node.filename or "").lower().endswith(".p7m")
+                and kind == "application/octet-stream"
+            ):
+                self._signed_content(node, payload)
         except LimitExceeded as exc:
             node.error = str(exc)
+        except _Stop:
+            raise
+        except Exception as exc:  # a reader's bug: this attachment only, not the whole walk
+            node.error = f"cannot unpack: {type(exc).__name__}: {exc}"
+            self.result.errors.append(f"{node.path}: {node.error}")
 
     def _check_depth(self, node: PartNode) -> bool:
         if node.depth + 1 > self.limits.max_depth:
@@ -216,7 +243,8 @@ class Walker:
             holder.error = member.error
             self.result.errors.append(f"{holder.path}: {member.error}")
             return
-        path = f"{holder.path}/{container}:{member.name or index}"
+        name = _clean_name(member.name)
+        path = f"{holder.path}/{container}:{name or index}"
         child = self._add(
             dict(
                 parent=holder.ordinal,
@@ -224,7 +252,7 @@ class Walker:
                 container=container,
                 depth=holder.depth + 1,
                 declared_type=member.declared_type,
-                filename=member.name or None,
+                filename=name,
                 payload=member.data,
                 error=member.error,
                 is_attachment=True,
@@ -245,6 +273,16 @@ class Walker:
             node.error = f"unreadable Outlook .msg: {exc}"
             return
         self.walk_message(msg, node.ordinal, f"{node.path}.0", node.depth + 1, top=False)
+
+    def _signed_content(self, node: PartNode, payload: bytes) -> None:
+        """S/MIME ``smime.p7m``: the signed MIME entity inside is walked like the message's
+        own content when the whole message is signed, else like an attached message."""
+        if not self._check_depth(node):
+            return
+        inner = BytesParser(policy=ARCHIVE_POLICY).parsebytes(unp7m(payload))
+        self.walk_message(
+            inner, node.ordinal, f"{node.path}.0", node.depth + 1, top=node.parent is None
+        )
 
     def _message_bytes(self, node: PartNode, payload: bytes) -> None:
         if not self._check_depth(node):
@@ -306,8 +344,20 @@ def _filename(part: Message) -> str | None:
     if "=?" in name:  # RFC 2047 inside a parameter: wrong, but common
         with contextlib.suppress(Exception):
             name = str(email.header.make_header(email.header.decode_header(name)))
-    name = " ".join(name.replace("\x00", "").split())
+    return _clean_name(name)
+
+
+def _clean_name(name: str | None) -> str | None:
+    """A file name as people read it: NFC, no NULs, runs of white space as one space."""
+    if not name:
+        return None
+    name = unicodedata.normalize("NFC", " ".join(name.replace("\x00", "").split()))
     return name or None
+
+
+def _no_nul(text: str | None) -> str | None:
+    """Header text as the database takes it (PostgreSQL refuses NUL characters)."""
+    return text.replace("\x00", "") if text else text
 
 
 def _safe(fn, default):

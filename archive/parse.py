@@ -6,8 +6,10 @@ that header. Nothing here raises on bad input: problems become ``defects`` or ``
 
 from __future__ import annotations
 
+import contextlib
 import email.header
 import email.utils
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
@@ -36,6 +38,7 @@ STRUCTURAL_DEFECTS = {
     "InvalidBase64Length",
 }
 _MAX_HEADER_TEXT = 10_000
+_PARSE_AT_MOST = 64 * 1024  # characters of a header value read by the header registry
 
 
 @dataclass(frozen=True)
@@ -73,12 +76,15 @@ class ArchivePolicy(EmailPolicy):
     """
 
     def header_fetch_parse(self, name: str, value: str) -> str:
-        if name[:8].lower() == "content-":
+        lower = name.lower()
+        if lower[:8] == "content-" or (len(value) > _PARSE_AT_MOST and lower in ADDRESS_ROLES):
+            # (A long address list is left to getaddresses, which is linear.)
             text = "".join(value.splitlines())
             if not text.isascii() and any("\udc80" <= ch <= "\udcff" for ch in text):
                 text = text.encode("ascii", "surrogateescape").decode("utf-8", "replace")
             return text
-        return super().header_fetch_parse(name, value)
+        # The header registry's parser takes time quadratic in the length of a value.
+        return super().header_fetch_parse(name, value[:_PARSE_AT_MOST])
 
 
 ARCHIVE_POLICY = ArchivePolicy()
@@ -88,7 +94,11 @@ def parse_message(raw: bytes) -> ParsedMessage:
     """Parse ``raw`` (RFC 5322 or an Outlook .msg file). Never raises on bad input."""
     message, error, origin = _parse_tree(raw)
     if message is None:
-        return ParsedMessage(None, parse_error=error)
+        return (
+            _headers_only(raw, error)
+            if origin == "rfc822"
+            else ParsedMessage(None, parse_error=error)
+        )
     parsed = read_headers(message)
     parsed.origin = origin
     return parsed
@@ -115,6 +125,19 @@ def _parse_tree(raw: bytes) -> tuple[Message | None, str | None, str]:
             return BytesParser(policy=policy.compat32).parsebytes(data), None, "rfc822"
         except Exception as exc2:
             return None, f"cannot parse: {exc}; compat32: {exc2}", "rfc822"
+
+
+def _headers_only(raw: bytes, error: str | None) -> ParsedMessage:
+    """The header facts of a message whose body cannot be parsed (e.g. nested too deep to
+    walk): recorded so the message can be found; no tree to walk, ``error`` kept."""
+    data = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
+    try:
+        head = BytesParser(policy=ARCHIVE_POLICY).parsebytes(data, headersonly=True)
+        parsed = read_headers(head)
+    except Exception:
+        return ParsedMessage(None, parse_error=error)
+    parsed.message, parsed.parse_error = None, error
+    return parsed
 
 
 def read_headers(message: Message) -> ParsedMessage:
@@ -147,6 +170,9 @@ def read_headers(message: Message) -> ParsedMessage:
 
 def header_text(message: Message, name: str) -> str | None:
     """A header's decoded text, or None; RFC 2047 decoded, never raising."""
+    legacy = _legacy_values(message, name)
+    if legacy:
+        return legacy[0]
     try:
         value = message.get(name)
     except Exception:
@@ -161,13 +187,77 @@ def header_text(message: Message, name: str) -> str | None:
 
 def header_addresses(message: Message, name: str) -> list[tuple[str, str]]:
     """(display name, address) pairs of an address header, tolerant of bad syntax."""
-    values: list[str] = []
+    values: list[str] = _legacy_values(message, name)
     try:
-        values = [str(v) for v in message.get_all(name) or []]
+        values = values or [str(v) for v in message.get_all(name) or []]
     except Exception:
         raw = _raw_header(message, name)
         values = [_decode_compat(raw)] if raw else []
-    return [(n, a) for n, a in email.utils.getaddresses(values) if a]
+    try:
+        pairs = email.utils.getaddresses(values)
+    except (RecursionError, ValueError, IndexError):  # thousands of nested comments or groups
+        pairs = []
+        for chunk in (c for v in values for c in v.split(",")):
+            with contextlib.suppress(RecursionError, ValueError, IndexError):
+                pairs.extend(email.utils.getaddresses([chunk]))
+    return [(_decode_compat(n) if "=?" in n else n, a) for n, a in pairs if a]
+
+
+def _legacy_values(message: Message, name: str) -> list[str]:
+    """All values of a header sent as raw 8-bit bytes that are not UTF-8 (against RFC 5322,
+    but old Vietnamese mail does it): read in the charset the message declares for its text,
+    as mail clients do. Empty when no value needs it or no charset fits."""
+    raws = [v for k, v in _raw_items(message) if k.lower() == name and isinstance(v, str)]
+    if not any(_is_8bit(v) for v in raws):
+        return []
+    charset = _declared_charset(message)
+    if charset is None:
+        return []
+    values = []
+    for raw in raws:
+        try:
+            data = raw.encode("ascii", "surrogateescape")
+            data.decode("utf-8")
+            return []  # UTF-8: the policy reads it right
+        except UnicodeEncodeError:
+            return []  # text already (a header set from an Outlook .msg)
+        except UnicodeDecodeError:
+            pass
+        try:
+            text = data.decode(charset)
+        except (LookupError, ValueError):
+            return []
+        values.append(unicodedata.normalize("NFC", _decode_compat(text)))
+    return values
+
+
+def _is_8bit(value: str) -> bool:
+    return not value.isascii() and any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def _declared_charset(message: Message) -> str | None:
+    """The first charset a text part of the message declares (not a Unicode one)."""
+    stack, seen = [message], 0
+    while stack and seen < 100:
+        node = stack.pop(0)
+        seen += 1
+        try:
+            charset = node.get_content_charset()
+        except Exception:
+            charset = None
+        if charset and charset.replace("-", "").replace("_", "") not in ("utf8", "usascii"):
+            return charset
+        payload = node.get_payload() if node.is_multipart() else None
+        if isinstance(payload, list):
+            stack.extend(p for p in payload if isinstance(p, Message))
+    return None
+
+
+def _raw_items(message: Message) -> list[tuple[str, object]]:
+    try:
+        return list(message.raw_items() if hasattr(message, "raw_items") else message.items())
+    except Exception:
+        return []
 
 
 def _raw_header(message: Message, name: str) -> str | None:
@@ -187,7 +277,7 @@ def _decode_compat(raw: str) -> str:
 def _clean(text: str | None, limit: int) -> str | None:
     if text is None:
         return None
-    text = " ".join(text.replace("\x00", "").split())
+    text = unicodedata.normalize("NFC", " ".join(text.replace("\x00", "").split()))
     return text[:limit] if text else None
 
 

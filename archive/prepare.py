@@ -116,7 +116,11 @@ def prepare(
     there and carried by name: worker processes do this so the serial storing step only
     flushes and renames.
     """
-    prepared = _prepare(raw, limits, sha256)
+    try:
+        prepared = _prepare(raw, limits, sha256)
+    except Exception as exc:  # a reader's bug must not lose the message: keep it raw
+        log.exception("message %s: cannot be read; archived raw", (sha256 or "")[:16])
+        prepared = _raw_only(raw, sha256, f"cannot read the message: {type(exc).__name__}: {exc}")
     if read is not None:
         _read_attachments(prepared, read)
         _run_text_steps(prepared, read)
@@ -181,15 +185,18 @@ def _spill_store(root: Path, level: int) -> FileBlobStore:
     return _stores[key]
 
 
-def _prepare(raw: bytes, limits: WalkLimits, sha256: str | None) -> PreparedMessage:
+def _raw_only(raw: bytes, sha256: str | None, error: str | None = None) -> PreparedMessage:
     key = sha256 or sha256_of(raw)
-    prepared = PreparedMessage(sha256=key, size=len(raw))
+    prepared = PreparedMessage(sha256=key, size=len(raw), parse_error=error)
     prepared.blobs[key] = PendingBlob(key, len(raw), raw)
+    return prepared
+
+
+def _prepare(raw: bytes, limits: WalkLimits, sha256: str | None) -> PreparedMessage:
+    prepared = _raw_only(raw, sha256)
     parsed = parse_message(raw)
     prepared.parse_error = parsed.parse_error
     prepared.defects = parsed.defects
-    if parsed.message is None:
-        return prepared
     for name in (
         "message_id",
         "subject",
@@ -200,6 +207,8 @@ def _prepare(raw: bytes, limits: WalkLimits, sha256: str | None) -> PreparedMess
         "addresses",
     ):
         setattr(prepared, name, getattr(parsed, name))
+    if parsed.message is None:
+        return prepared
     try:
         result = walk(parsed.message, limits)
     except Exception as exc:

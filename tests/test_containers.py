@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import struct
 import zipfile
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from archive.mime_walk import WalkLimits
-from archive.prepare import PreparedMessage, prepare
+from archive.prepare import PreparedMessage, prepare, sha256_of
 from tests.conftest import corpus_path
 from tests.fixtures.cfb import outlook_msg
 
@@ -255,3 +257,118 @@ def test_raw_utf8_filename_and_subject() -> None:
     pre = prepare(raw, WalkLimits())
     assert pre.subject == "Công văn gửi Sở"
     assert [p.filename for p in pre.parts if p.is_attachment] == ["Tờ trình.pdf"]
+
+
+def _p7m(content: bytes) -> bytes:
+    """An S/MIME opaque-signed ``smime.p7m`` (CMS SignedData carrying ``content``)."""
+    from datetime import timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs7
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Văn thư")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(content).add_signer(cert, key, hashes.SHA256())
+    return builder.sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
+
+
+def test_smime_p7m_signed_content_is_walked() -> None:
+    inner = (
+        b'Content-Type: multipart/mixed; boundary="in"\r\n\r\n--in\r\n'
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\nK\xc3\xadnh g\xe1\xbb\xadi\r\n--in\r\n"
+        b'Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="qd.pdf"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(PDF) + b"--in--\r\n"
+    )
+    head = b"From: a@b.vn\r\nSubject: signed\r\nMIME-Version: 1.0\r\n"
+    cte = b"Content-Transfer-Encoding: base64\r\n\r\n"
+    raw = (
+        head + b'Content-Type: application/pkcs7-mime; smime-type=signed-data; name="smime.p7m"'
+        b"\r\n" + cte + base64.encodebytes(_p7m(inner))
+    )
+    pre = prepare(raw, WalkLimits())
+    pdf = next(p for p in pre.parts if p.filename == "qd.pdf")
+    assert pdf.detected_type == "application/pdf" and pdf.depth == 1
+    assert pre.blobs[pdf.sha256].data == PDF
+    assert pre.blobs[pre.body_text_sha256].data.decode() == "Kính gửi"
+    bad = head + b"Content-Type: application/pkcs7-mime\r\n" + cte + b"Z2FyYmFnZQ==\r\n"
+    pre = prepare(bad, WalkLimits())
+    assert pre.parse_error is None and len(pre.parts) == 1
+    assert "S/MIME" in pre.parts[0].error and pre.parts[0].sha256 == sha256_of(b"garbage")
+
+
+def test_damaged_base64_is_recorded_on_the_part() -> None:
+    raw = (
+        b'From: a@b.vn\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n'
+        b"\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b\r\n"
+        b'Content-Type: application/pdf; name="a.pdf"\r\nContent-Transfer-Encoding: base64\r\n'
+        b"\r\nJVBERi0x!!LjQK=====x\r\n--b\r\n"
+        b'Content-Type: application/pdf; name="ok.pdf"\r\nContent-Transfer-Encoding: base64\r\n'
+        b"\r\nJVBERi0xLjQK\r\n--b--\r\n"
+    )
+    pre = prepare(raw, WalkLimits())
+    errors = {p.filename: p.error for p in pre.parts if p.is_attachment}
+    assert "InvalidBase64" in errors["a.pdf"] and errors["ok.pdf"] is None
+    assert any(e.startswith("2: ") and "InvalidBase64" in e for e in pre.errors)
+
+
+def test_legacy_charset_filename_is_nfc() -> None:
+    """RFC 2231 in windows-1258: tones are combining bytes; the name must come out NFC."""
+    raw = (
+        b'From: a@b.vn\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n'
+        b"\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b\r\nContent-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename*=windows-1258''C%F4ng%20v%E3n%20s%F4%EC.pdf"
+        b"\r\n\r\n%PDF-1.4\r\n--b--\r\n"
+    )
+    pre = prepare(raw, WalkLimits())
+    assert [p.filename for p in pre.parts if p.is_attachment] == ["Công văn số.pdf"]
+
+
+def test_tnef_attachment_named_in_a_legacy_code_page() -> None:
+    """Old Outlook writes attachment titles in its ANSI code page; tnefparse reads them as
+    UTF-8 and raised, which used to lose every part of the message."""
+
+    def attribute(level: int, name: int, kind: int, data: bytes) -> bytes:
+        head = struct.pack("<BHHI", level, name, kind, len(data))
+        return head + data + struct.pack("<H", sum(data) & 0xFFFF)
+
+    tnef = struct.pack("<IH", 0x223E9F78, 1)
+    tnef += attribute(1, 0x9007, 0x0006, struct.pack("<I", 1258))  # OEM code page
+    tnef += attribute(2, 0x9002, 0x0006, b"\x01\x00" + b"\xff" * 12)  # attachment starts
+    tnef += attribute(2, 0x8010, 0x0001, b"C\xf4ng v\xe3n s\xf4\xec 5.pdf\x00")  # cp1258 title
+    tnef += attribute(2, 0x800F, 0x0006, PDF)
+    pre = prepare(_mail_with("winmail.dat", tnef, "application", "ms-tnef"), WalkLimits())
+    assert pre.parse_error is None
+    assert pre.blobs[pre.body_text_sha256].data.decode() == "Gửi kèm hồ sơ.\n"
+    inside = [p for p in pre.parts if p.container == "tnef"]
+    assert [(p.filename, p.detected_type) for p in inside] == [
+        ("Công văn số 5.pdf", "application/pdf")
+    ]
+
+
+def test_an_unpacker_failing_costs_only_its_attachment(monkeypatch) -> None:
+    import archive.mime_walk
+
+    def broken(data, budget):
+        raise KeyError("unexpected")
+        yield
+
+    monkeypatch.setattr(archive.mime_walk, "unzip", broken)
+    pre = prepare(_mail_with("a.zip", _zip({"a.pdf": PDF})), WalkLimits())
+    assert pre.parse_error is None and pre.body_text_sha256 is not None
+    holder = next(p for p in pre.parts if p.filename == "a.zip")
+    assert holder.sha256 is not None and "KeyError" in holder.error
+    assert pre.errors == [f"2: {holder.error}"]

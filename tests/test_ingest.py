@@ -132,3 +132,106 @@ def test_vietnamese_text_that_libmagic_takes_for_audio_is_text(archive: Archive)
         "bang.csv": "text/csv",
         "a.latm": "audio/x-mp4a-latm",
     }
+
+
+def test_charset_name_with_a_nul_does_not_lose_the_message(archive: Archive) -> None:
+    raw = (
+        b"From: a@b.vn\r\nSubject: nul\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: text/plain; charset="utf-8\x00"\r\n\r\nK\xc3\xadnh g\xe1\xbb\xadi\r\n'
+    )
+    result = archive.ingest(raw)
+    assert result.new and archive.blobs.get(result.sha256) == raw
+    with archive.sessions() as s:
+        msg = s.get(Message, result.id)
+        assert msg.subject == "nul"
+        assert archive.blobs.get(msg.body_text_sha256).decode() == "Kính gửi\r\n"
+
+
+def test_structure_too_deep_to_parse_keeps_headers_and_error(archive: Archive) -> None:
+    levels = 1000
+    raw = b'From: "A" <a@b.vn>\r\nSubject: deep\r\n'
+    raw += b'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n'
+    for i in range(1, levels):
+        raw += b'--b%d\r\nContent-Type: multipart/mixed; boundary="b%d"\r\n\r\n' % (i - 1, i)
+    raw += b"--b%d\r\nContent-Type: text/plain\r\n\r\nhi\r\n" % (levels - 1)
+    raw += b"".join(b"--b%d--\r\n" % i for i in reversed(range(levels)))
+    result = archive.ingest(raw)
+    assert result.new and "recursion" in result.parse_error
+    assert archive.blobs.get(result.sha256) == raw
+    with archive.sessions() as s:
+        msg = s.get(Message, result.id)
+        assert (msg.subject, msg.from_address, msg.from_name) == ("deep", "a@b.vn", "A")
+        errors = s.scalars(select(IngestError.stage).where(IngestError.message_id == msg.id))
+        assert errors.all() == ["parse"]
+
+
+def test_raw_8bit_headers_are_read_in_the_declared_charset(archive: Archive) -> None:
+    """Old clients sent Vietnamese headers unencoded, in the body's charset (cp1258 here:
+    base letters plus combining tone bytes, which must end up NFC)."""
+    subject = b"C\xf4ng v\xe3n s\xf4\xec 12 v\xea\xcc vi\xea\xf2c"
+    name = b"V\xe3n th\xfd"
+    raw = (
+        b"From: " + name + b" <vanthu@ubnd.gov.vn>\r\nSubject: " + subject + b"\r\n"
+        b"To: =?windows-1258?Q?Nguy=EA=DEn_V=E3n_A?= <a@b.vn>\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=windows-1258\r\n\r\n"
+        + subject
+        + b"\r\n"
+    )
+    result = archive.ingest(raw)
+    with archive.sessions() as s:
+        msg = s.get(Message, result.id)
+        assert msg.subject == "Công văn số 12 về việc"
+        assert msg.from_name == "Văn thư"
+        to = s.scalar(
+            select(Address.name).where(Address.message_id == msg.id, Address.role == "to")
+        )
+        assert to == "Nguyễn Văn A"
+
+
+def test_address_header_the_parsers_recurse_on_keeps_what_it_can(archive: Archive) -> None:
+    raw = b'From: a@b.vn\r\nTo: "X" <x@b.vn>, ' + b"(" * 5000 + b"y@b.vn\r\n\r\nbody\r\n"
+    result = archive.ingest(raw)
+    assert result.new
+    with archive.sessions() as s:
+        to = s.scalars(
+            select(Address.address).where(Address.message_id == result.id, Address.role == "to")
+        ).all()
+        assert "x@b.vn" in to
+
+
+def test_very_long_headers_are_read_without_the_quadratic_parser() -> None:
+    from archive.parse import parse_message
+
+    words = b" ".join(b"=?utf-8?B?xJE=?=" for _ in range(20_000))  # 340 KB of "đ"
+    to = b",".join(b"=?utf-8?B?xJE=?= <u%d@d.vn>" % i for i in range(20_000))
+    parsed = parse_message(b"From: a@b.vn\r\nSubject: " + words + b"\r\nTo: " + to + b"\r\n\r\nx")
+    assert parsed.subject.startswith("đđđ") and len(parsed.subject) <= 10_000
+    assert len(str(parsed.message["Subject"])) <= 64 * 1024  # only a bounded prefix parsed
+    assert not hasattr(parsed.message["To"], "addresses")  # left to getaddresses (linear)
+    to_addresses = [a for a in parsed.addresses if a.role == "to"]
+    assert len(to_addresses) == 20_000
+    assert (to_addresses[-1].address, to_addresses[-1].name) == ("u19999@d.vn", "đ")
+
+
+def test_nul_characters_in_headers_are_not_recorded(archive: Archive) -> None:
+    """PostgreSQL refuses NUL in text: one stray NUL must not fail the whole batch."""
+    raw = (
+        b'From: a\x00b@c.vn\r\nTo: "N\x00" <x\x00@y.vn>\r\nSubject: s\x00\r\nMIME-Version: 1.0\r\n'
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        b'Content-Type: text/pl\x00ain; charset="utf-8\x00"\r\nContent-Disposition: inl\x00ine\r\n'
+        b"\r\nx\r\n--b--\r\n"
+    )
+    result = archive.ingest(raw)
+    with archive.sessions() as s:
+        msg = s.get(Message, result.id)
+        assert msg.from_address == "ab@c.vn"
+        assert s.scalars(select(Address.address).where(Address.message_id == msg.id)).all() == [
+            "ab@c.vn",
+            "x@y.vn",
+        ]
+        part = s.scalar(select(Part).where(Part.message_id == msg.id, Part.ordinal == 1))
+        assert (part.declared_type, part.charset, part.disposition) == (
+            "text/plain",
+            "utf-8",
+            "inline",
+        )
