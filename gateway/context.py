@@ -91,6 +91,12 @@ class GatewayContext:
     sessions: set = field(default_factory=set)
     accepting: bool = True
 
+    def sign_as(self, address: str, raw: bytes) -> bytes:
+        """A message govmail writes itself (DSN, notice), DKIM-signed when we hold a key
+        for the domain of its From ``address``; unchanged otherwise."""
+        signer = self.signers.get(address.rpartition("@")[2].lower())
+        return signer.sign(raw) if signer else raw
+
     @classmethod
     def build(
         cls,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
+import re
 from email.message import EmailMessage
 
 from gateway.headers import header_safe, split_fields
@@ -15,6 +16,7 @@ from policies.notices import notice_body, notice_subject
 from policies.verdict import Verdict
 
 _POLICY = email.policy.SMTP
+GAVE_UP = "gave up: "  # how the relay marks recipients whose queue lifetime ran out
 
 
 def bounce(
@@ -36,12 +38,11 @@ def bounce(
     )
     per_rcpt = []
     for rcpt, why in failures.items():
-        diag = header_safe(why)
-        words = diag.split(" ")
-        status = words[1] if len(words) > 1 and words[1][:2] == "5." else "5.0.0"
+        status, reply = _status(header_safe(why))
+        diagnostic = f"Diagnostic-Code: smtp; {reply}\r\n" if reply else ""
         per_rcpt.append(
             f"Final-Recipient: rfc822; {header_safe(rcpt)}\r\nAction: failed\r\n"
-            f"Status: {status}\r\nDiagnostic-Code: smtp; {diag}\r\n"
+            f"Status: {status}\r\n{diagnostic}"
         )
     status_body = (
         f"Reporting-MTA: dns; {header_safe(reporting_mta)}\r\n"
@@ -70,6 +71,22 @@ def bounce(
             b"--" + b + b"--\r\n",
         ]
     )  # fmt: skip
+
+
+_REPLY = re.compile(r"([245])\d\d(?:[ -]([245]\.\d{1,3}\.\d{1,3})\b)?")
+
+
+def _status(why: str) -> tuple[str, str]:
+    """RFC 3463 status and the SMTP reply for a failure: the reply's enhanced code when
+    it has one; else 5.0.0, or 4.4.7 for recipients given up on after temporary failures
+    (``gave up: …``, the queue lifetime ran out). No reply: '' (no Diagnostic-Code)."""
+    expired = why.startswith(GAVE_UP)
+    why = why.removeprefix(GAVE_UP)
+    match = _REPLY.match(why)
+    code = match.group(2) if match and match.group(2) else ""
+    if code[:1] != ("4" if expired else "5"):
+        code = "4.4.7" if expired else "5.0.0"
+    return code, why if match else ""
 
 
 def notice(

@@ -164,6 +164,7 @@ async def _notify(
             verdict, audience, policy.notice_from, to, _subject(verdict), env.mail_from,
             list(env.rcpt_to), qid,
         )  # fmt: skip
+        body = ctx.sign_as(policy.notice_from, body)
         meta = SpoolMeta(id=new_id(), mail_from="", rcpt_to=[to], kind="notice", rule=verdict.rule)
         await ctx.committer.commit(SpoolEntry(meta, body), ("relay",))
     if targets:

@@ -164,6 +164,11 @@ class SmtpNextHop:
         except DeliveryError:
             await self.close()
             raise
+        except asyncio.CancelledError:  # broken off, maybe inside DATA: drop, no QUIT
+            client, self._client = self._client, None
+            if client is not None:
+                client.close()
+            raise
         return result
 
     async def close(self) -> None:

@@ -19,10 +19,11 @@ from pathlib import Path
 
 from archive.durable import fsync_dir
 from gateway.context import GatewayContext
-from gateway.messages import bounce
+from gateway.messages import GAVE_UP, bounce
 from gateway.relay import DeliveryError, DeliveryResult, NextHop, PermanentFailure
 from gateway.spool import Spool, SpoolEntry, SpoolMeta, new_id
 
+STOP_GRACE = 10.0  # seconds deliveries in flight may take to finish when the relay stops
 log = logging.getLogger("govmail.smtp")
 error_log = logging.getLogger("govmail.error")
 
@@ -49,14 +50,19 @@ class RelayWorker:
         self.tasks = [loop.create_task(self._scan()), loop.create_task(self._flush_removals())]
         self.tasks += [loop.create_task(self._deliver_loop()) for _ in range(workers)]
 
-    async def stop(self) -> None:
-        """Finish deliveries in flight, then stop; undelivered mail stays spooled."""
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Start no new delivery; give those in flight ``grace`` seconds, then break them
+        off (each goes back to the queue as it was: no attempt, no crash counted). A
+        process killed by its parent instead would count a crash for each of them."""
         self._stopping = True
         self.ctx.relay_wakeup.set()
         scan, flush, *workers = self.tasks
         scan.cancel()
         for _ in workers:
             await self.queue.put(None)  # type: ignore[arg-type]
+        _, late = await asyncio.wait(workers, timeout=grace)
+        for task in late:
+            task.cancel()
         for task in (scan, *workers):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -94,6 +100,9 @@ class RelayWorker:
                 path = await self.queue.get()
                 if path is None:
                     return
+                if self._stopping:  # queued before the stop: stays spooled for the next start
+                    self.inflight.discard(path.name)
+                    continue
                 try:
                     await self.process(path, hop)
                 finally:
@@ -130,6 +139,9 @@ class RelayWorker:
         started = time.monotonic()
         try:
             result = await hop.deliver(meta.mail_from, list(meta.pending), entry.raw)
+        except asyncio.CancelledError:  # the relay is stopping: retried at the next start
+            self.spool.unclaim(bak)
+            raise
         except PermanentFailure as exc:
             result = DeliveryResult(permanent={r: str(exc) for r in meta.pending})
         except DeliveryError as exc:
@@ -147,7 +159,7 @@ class RelayWorker:
         smtp = self.ctx.settings.smtp
         permanent = dict(result.permanent)
         if result.temporary and time.time() - meta.received_at > smtp.give_up_hours * 3600:
-            permanent.update({r: f"gave up: {why}" for r, why in result.temporary.items()})
+            permanent.update({r: GAVE_UP + why for r, why in result.temporary.items()})
             result.temporary.clear()
         if permanent:
             self._bounce(entry, permanent)
@@ -156,9 +168,12 @@ class RelayWorker:
             self.spool.done(bak)
             return
         meta.last_error = next(iter(result.temporary.values()))[:500]
-        meta.next_attempt = time.time() + backoff(
-            meta.attempts, smtp.retry_base_seconds, smtp.retry_max_seconds
-        )
+        # the next hop took some and answered 452 (too many recipients) for the rest: they
+        # go in a new transaction now (RFC 5321 4.5.3.1.10), not after a backoff
+        replies = result.temporary.values()
+        too_many = bool(result.delivered) and any(why.startswith("452") for why in replies)
+        delay = backoff(meta.attempts, smtp.retry_base_seconds, smtp.retry_max_seconds)
+        meta.next_attempt = time.time() + (0.0 if too_many else delay)
         self.spool.replace(entry, "relay", bak)
 
     def _bounce(self, entry: SpoolEntry, failures: dict[str, str]) -> None:
@@ -170,6 +185,7 @@ class RelayWorker:
         raw = bounce(
             self.ctx.hostname, policy.notice_from, meta.mail_from, entry.raw, failures, meta.id
         )
+        raw = self.ctx.sign_as(policy.notice_from, raw)
         dsn = SpoolMeta(id=new_id(), mail_from="", rcpt_to=[meta.mail_from], kind="bounce")
         self.spool.put(SpoolEntry(dsn, raw), "relay")  # the scanner finds it within a second
 

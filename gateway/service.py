@@ -214,7 +214,7 @@ class Gateway:
                 await self._forward
         await asyncio.gather(*(p.stop() for p in self.processes.values()))
         if self.relay is not None and self.relay.tasks:
-            await self.relay.stop()
+            await self.relay.stop(grace)
         for worker in (self.ocr, self.archiver):
             if worker is not None:
                 await worker.stop()

@@ -237,6 +237,12 @@ class Spool:
             return None
         return bak
 
+    def unclaim(self, bak: Path) -> Path:
+        """Put a claimed file back unchanged (the work was broken off, it did not fail)."""
+        path = bak.with_suffix(SUFFIX)
+        os.rename(bak, path)
+        return path
+
     def done(self, bak: Path) -> None:
         """The work is finished: the file goes, durably."""
         self.done_many([bak])

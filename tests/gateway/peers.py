@@ -69,6 +69,7 @@ class PeerHandler:
     messages: list[Received] = field(default_factory=list)
     fail: dict[str, list[str]] = field(default_factory=dict)  # command -> replies to give
     rcpt_fail: dict[str, str] = field(default_factory=dict)  # recipient -> reply (always)
+    max_rcpts: int = 0  # > 0: 452 for recipients beyond this many in one transaction
 
     def fail_next(self, command: str, reply: str) -> None:
         self.fail.setdefault(command, []).append(reply)
@@ -86,6 +87,8 @@ class PeerHandler:
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         reply = self._pop("RCPT") or self.rcpt_fail.get(address)
+        if not reply and self.max_rcpts and len(envelope.rcpt_tos) >= self.max_rcpts:
+            reply = "452 4.5.3 Too many recipients"
         if reply:
             return reply
         envelope.rcpt_tos.append(address)

@@ -139,3 +139,34 @@ def test_header_edits_keep_signature_valid_only_for_prepends(tmp_path: Path, fie
     assert b"\r\nBcc: evil" not in prepend(signed, [("X-Test", "a\r\nBcc: evil")])
     if field == b"Subject":
         assert b"Subject: [EXT] Thong bao" in prefix_subject(signed, "[EXT]")
+
+
+def test_bounces_and_notices_from_a_signing_domain_are_signed(tmp_path, peer, start_gateway):
+    """DSNs and policy notices come From mailer-daemon@ / the notice address of a domain
+    we sign for: they are signed too, or DMARC at the receiver fails them."""
+    from config.sections.smtp import DkimSigningKey
+    from tests.gateway.test_flow import letter
+
+    key, txt = make_key(tmp_path, "ninhthuan.gov.vn")
+    settings = gateway_settings(tmp_path, next_hop=f"127.0.0.1:{peer.port}", archive=False)
+    settings.smtp.dkim_sign = [
+        DkimSigningKey(domain="ninhthuan.gov.vn", selector="s2026", key_file=key)
+    ]
+    peer.handler.rcpt_fail["gone@trongnuoc.vn"] = "550 5.1.1 no such user"
+    gw = start_gateway(settings)
+    outbound = letter("vanthu@ninhthuan.gov.vn", "gone@trongnuoc.vn")
+    with smtplib.SMTP("127.0.0.1", gw.port) as client:
+        client.sendmail("vanthu@ninhthuan.gov.vn", ["gone@trongnuoc.vn"], outbound)
+        with pytest.raises(smtplib.SMTPDataError):  # documents to gmail: refused, notices
+            client.sendmail(
+                "vanthu@ninhthuan.gov.vn",
+                ["ban@gmail.com"],
+                letter("vanthu@ninhthuan.gov.vn", "ban@gmail.com", pdf=True),
+            )
+    wait_for(lambda: len(peer.messages) >= 3, what="bounce and two notices")
+    own = [m for m in peer.messages if m.mail_from in ("", "<>")]
+    assert len(own) == 3
+    assert sum(b"multipart/report" in m.data for m in own) == 1
+    for m in own:
+        assert m.data.startswith(b"DKIM-Signature: ")
+        assert verify_dkim(m.data, txt.get).passed_for("ninhthuan.gov.vn")
