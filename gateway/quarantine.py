@@ -6,6 +6,7 @@ Shared by ``govmail quarantine`` and the web's quarantine page.
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,6 +64,7 @@ def release(settings: Settings, entry_id: str) -> bool:
     entry.meta.action = "released"
     entry.meta.pending = list(entry.meta.rcpt_to)
     entry.meta.next_attempt = 0.0
+    entry.meta.released_at = time.time()
     spool.replace(entry, "relay", bak)
     return True
 

@@ -21,7 +21,7 @@ from archive.durable import fsync_dir
 from gateway.context import GatewayContext
 from gateway.messages import GAVE_UP, bounce
 from gateway.relay import DeliveryError, DeliveryResult, NextHop, PermanentFailure
-from gateway.spool import Spool, SpoolEntry, SpoolMeta, new_id
+from gateway.spool import Spool, SpoolEntry, SpoolMeta, new_id, queue_expired
 
 STOP_GRACE = 10.0  # seconds deliveries in flight may take to finish when the relay stops
 log = logging.getLogger("govmail.smtp")
@@ -158,7 +158,7 @@ class RelayWorker:
         meta = entry.meta
         smtp = self.ctx.settings.smtp
         permanent = dict(result.permanent)
-        if result.temporary and time.time() - meta.received_at > smtp.give_up_hours * 3600:
+        if result.temporary and queue_expired(meta, time.time(), smtp.give_up_hours):
             permanent.update({r: GAVE_UP + why for r, why in result.temporary.items()})
             result.temporary.clear()
         if permanent:

@@ -31,6 +31,12 @@ WORKING = ".bak"
 UNREADABLE = ".unreadable"  # a working copy that could not be read at start-up, in bad/
 
 
+def queue_expired(meta: SpoolMeta, now: float, give_up_hours: float) -> bool:
+    """Past the queue lifetime, counted from arrival or from release out of quarantine
+    (time held for an admin's decision is not the next hop's fault)."""
+    return now - max(meta.received_at, meta.released_at) > give_up_hours * 3600
+
+
 def new_id() -> str:
     return time.strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:12]
 
@@ -43,6 +49,7 @@ class SpoolMeta:
     kind: str = "mail"  # mail | bounce | notice
     pending: list[str] = field(default_factory=list)  # recipients not delivered yet
     received_at: float = field(default_factory=time.time)
+    released_at: float = 0.0  # out of quarantine: the queue lifetime counts from then
     client_ip: str = ""
     helo: str = ""
     direction: str | None = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -325,3 +326,23 @@ def test_interrupted_reindex_keeps_what_it_indexed(settings: Settings, tmp_path:
     finally:
         service.close()
         archive.close()
+
+
+def test_released_mail_gets_the_whole_queue_lifetime(tmp_path: Path) -> None:
+    """Held six days for an admin, then released: its first 4xx must not bounce it."""
+    from gateway import quarantine
+    from gateway.spool import queue_expired
+
+    settings = _settings(tmp_path)
+    spool = open_spool(settings)
+    held = _hold(settings)
+    path = spool.find("quarantine", held)
+    entry = spool.read(path)
+    entry.meta.received_at = time.time() - 6 * 24 * 3600
+    path.unlink()
+    spool.put(entry, "quarantine")
+    assert queue_expired(entry.meta, time.time(), settings.smtp.give_up_hours)
+    assert quarantine.release(settings, held)
+    (released,) = list(spool.entries("relay"))
+    assert released.meta.received_at == entry.meta.received_at  # still shown as it was
+    assert not queue_expired(released.meta, time.time(), settings.smtp.give_up_hours)
