@@ -21,14 +21,13 @@ from click.testing import CliRunner, Result
 from archive.importers import plan, read
 from cli.main import cli
 from config import Settings
-from tests.conftest import REPO
-from tests.test_cli import _env
+from tests.conftest import REPO, cli_env
 from tests.test_import import _eml
 
 
 @pytest.fixture
 def invoke(settings: Settings):
-    runner = CliRunner(env=_env(settings))
+    runner = CliRunner(env=cli_env(settings))
 
     def _invoke(*args: str) -> Result:
         return runner.invoke(cli, list(args), catch_exceptions=False)
