@@ -111,7 +111,7 @@ PKCS7_MIME_TYPES = {"application/pkcs7-mime", "application/x-pkcs7-mime"}
 
 def unp7m(data: bytes) -> bytes:
     """The signed content (a MIME entity) inside an S/MIME ``smime.p7m`` (CMS SignedData)."""
-    from asn1crypto import cms
+    cms = _cms()
 
     if not data.startswith(b"\x30"):  # base64 inside the (already decoded) part
         with contextlib.suppress(ValueError):
@@ -131,6 +131,19 @@ def unp7m(data: bytes) -> bytes:
     if not isinstance(content, bytes):
         raise LimitExceeded("S/MIME signature without its content (detached)")
     return content
+
+
+def _cms():
+    """asn1crypto's ``cms``, once the modules that add names to its OID maps are loaded.
+
+    asn1crypto freezes a map's name-to-OID side the first time it is used; pyhanko (the PDF
+    signature checks, in the same worker) adds timestamp and AdES names at import. Parsing
+    a p7m first would leave them out, and pyhanko would then fail on "tst_info".
+    """
+    from asn1crypto import cms, tsp  # noqa: F401
+    from pyhanko.sign import validation  # noqa: F401  (its imports register the rest)
+
+    return cms
 
 
 def untnef(data: bytes, budget: Budget) -> Iterator[Member]:

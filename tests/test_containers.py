@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import io
 import struct
+import subprocess
+import sys
 import zipfile
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from pathlib import Path
 
 from archive.mime_walk import WalkLimits
 from archive.prepare import PreparedMessage, prepare, sha256_of
@@ -308,6 +311,24 @@ def test_smime_p7m_signed_content_is_walked() -> None:
     pre = prepare(bad, WalkLimits())
     assert pre.parse_error is None and len(pre.parts) == 1
     assert "S/MIME" in pre.parts[0].error and pre.parts[0].sha256 == sha256_of(b"garbage")
+
+
+def test_reading_a_p7m_first_leaves_pyhankos_names_usable() -> None:
+    """asn1crypto freezes its name maps on first use: a p7m read before any PDF signature
+    check must not leave out the names pyhanko adds (a worker does both)."""
+    script = (
+        "import sys\n"
+        "from archive.containers import unp7m\n"
+        "unp7m(sys.stdin.buffer.read())\n"
+        "from asn1crypto import cms, tsp\n"
+        "from pyhanko.sign import validation\n"
+        "cms.ContentType('tst_info')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], input=_p7m(b"Subject: x\r\n\r\nx\r\n"),
+        capture_output=True, cwd=Path(__file__).resolve().parent.parent, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()[-500:]
 
 
 def test_damaged_base64_is_recorded_on_the_part() -> None:
