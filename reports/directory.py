@@ -95,36 +95,44 @@ def snapshot(session: Session) -> Snapshot:
 
 def _apply(session: Session, plan: ImportPlan, outcome: ImportOutcome) -> None:
     existing = [g.agency_id for g in plan.groups if g.agency_id is not None]
-    before = {agency_id: _state(session, agency_id) for agency_id in existing}
+    before = _states(session, existing)
     _write_plan(session, plan, outcome, existing)
-    changed = sum(1 for agency_id, was in before.items() if _state(session, agency_id) != was)
+    after = _states(session, existing)
+    changed = sum(1 for agency_id, was in before.items() if after[agency_id] != was)
     outcome.updated, outcome.unchanged = changed, len(before) - changed
 
 
-def _state(session: Session, agency_id: int) -> tuple:
-    """Everything an import can change about an agency: the same file imported again
-    changes nothing, and says so (row ids of domains and addresses do not count)."""
-    agency = session.get(Agency, agency_id)
-    assert agency is not None
-    codes = session.execute(
-        select(AgencyCodeRow.code, AgencyCodeRow.name, AgencyCodeRow.valid_from,
-               AgencyCodeRow.valid_to).where(AgencyCodeRow.agency_id == agency_id)
-    ).all()  # fmt: skip
-    domains = session.scalars(
-        select(AgencyDomain.domain).where(AgencyDomain.agency_id == agency_id)
-    )
-    addresses = session.scalars(
-        select(AgencyAddress.address).where(AgencyAddress.agency_id == agency_id)
-    )
-    return (
-        agency.name,
-        agency.level,
-        agency.notation,
-        agency.parent_id,
-        sorted(map(tuple, codes), key=repr),
-        sorted(domains),
-        sorted(addresses),
-    )
+def _states(session: Session, agency_ids: list[int]) -> dict[int, tuple]:
+    """Everything an import can change about these agencies, in four queries: the same
+    file imported again changes nothing, and says so (row ids of domains and addresses do
+    not count)."""
+    if not agency_ids:
+        return {}
+    codes: dict[int, list[tuple]] = {i: [] for i in agency_ids}
+    domains: dict[int, list[str]] = {i: [] for i in agency_ids}
+    addresses: dict[int, list[str]] = {i: [] for i in agency_ids}
+    for agency_id, *code in session.execute(
+        select(AgencyCodeRow.agency_id, AgencyCodeRow.code, AgencyCodeRow.name,
+               AgencyCodeRow.valid_from, AgencyCodeRow.valid_to)
+        .where(AgencyCodeRow.agency_id.in_(agency_ids))
+    ):  # fmt: skip
+        codes[agency_id].append(tuple(code))
+    for model, column, found in (
+        (AgencyDomain, AgencyDomain.domain, domains),
+        (AgencyAddress, AgencyAddress.address, addresses),
+    ):
+        for agency_id, value in session.execute(
+            select(model.agency_id, column).where(model.agency_id.in_(agency_ids))
+        ):
+            found[agency_id].append(value)
+    return {
+        agency_id: (name, level, notation, parent_id, sorted(codes[agency_id], key=repr),
+                    sorted(domains[agency_id]), sorted(addresses[agency_id]))
+        for agency_id, name, level, notation, parent_id in session.execute(
+            select(Agency.id, Agency.name, Agency.level, Agency.notation, Agency.parent_id)
+            .where(Agency.id.in_(agency_ids))
+        )
+    }  # fmt: skip
 
 
 def _write_plan(
